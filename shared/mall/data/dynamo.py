@@ -1,0 +1,125 @@
+"""The DynamoDB client, attribute (de)serialisation and transaction errors, in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from mall.settings import settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+# Contention is handled by our own optimistic retries, so keep the SDK's own retries short.
+_CONFIG = Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=2, read_timeout=5)
+
+
+@lru_cache(maxsize=1)
+def client() -> DynamoDBClient:
+    return boto3.client("dynamodb", config=_CONFIG)
+
+
+def table() -> str:
+    return settings().table_name
+
+
+def to_item(values: dict[str, Any]) -> dict[str, Any]:
+    """Python values -> DynamoDB attribute values; None values are left out."""
+    return {k: _serializer.serialize(_plain(v)) for k, v in values.items() if v is not None}
+
+
+def from_item(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _python(_deserializer.deserialize(v)) for k, v in item.items()}
+
+
+def value(v: Any) -> dict[str, Any]:
+    return dict(_serializer.serialize(_plain(v)))
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, float):
+        return Decimal(str(v))
+    if isinstance(v, dict):
+        return {k: _plain(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_plain(x) for x in v]
+    return v
+
+
+def _python(v: Any) -> Any:
+    if isinstance(v, Decimal):
+        return int(v) if v == v.to_integral_value() else float(v)
+    if isinstance(v, dict):
+        return {k: _python(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_python(x) for x in v]
+    if isinstance(v, set):
+        return {_python(x) for x in v}
+    return v
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why one item of a cancelled transaction failed (code as DynamoDB gives it, old item if asked)."""
+
+    code: str
+    item: dict[str, Any] | None
+
+
+class TransactionFailed(Exception):
+    def __init__(self, reasons: list[Reason]) -> None:
+        super().__init__(", ".join(r.code for r in reasons))
+        self.reasons = reasons
+
+    def failed_at(self, index: int) -> bool:
+        return index < len(self.reasons) and self.reasons[index].code == "ConditionalCheckFailed"
+
+    @property
+    def conflicted(self) -> bool:
+        """Another writer got there first: re-read and decide again."""
+        return any(r.code in ("TransactionConflict", "ThrottlingError") for r in self.reasons)
+
+
+def transact(items: list[dict[str, Any]]) -> None:
+    """One TransactWriteItems; cancellation becomes TransactionFailed with per-item reasons."""
+    try:
+        client().transact_write_items(TransactItems=items)  # type: ignore[arg-type]
+    except ClientError as exc:
+        error = exc.response.get("Error", {}).get("Code")
+        if error == "TransactionCanceledException":
+            raw = exc.response.get("CancellationReasons", [])
+            raise TransactionFailed(
+                [
+                    Reason(r.get("Code", "None"), from_item(dict(r["Item"])) if r.get("Item") else None)
+                    for r in raw
+                ]
+            ) from exc
+        if error in ("TransactionConflictException", "TransactionInProgressException"):
+            raise TransactionFailed([Reason("TransactionConflict", None)]) from exc
+        raise
+
+
+def get(pk: str, sk: str, *, consistent: bool = True) -> dict[str, Any] | None:
+    response = client().get_item(
+        TableName=table(), Key=to_item({"PK": pk, "SK": sk}), ConsistentRead=consistent
+    )
+    item = response.get("Item")
+    return from_item(dict(item)) if item else None
+
+
+def put(values: dict[str, Any], condition: str | None = None) -> dict[str, Any]:
+    """A Put for a transaction (or for put_item): the item must not exist yet unless told otherwise."""
+    request: dict[str, Any] = {"TableName": table(), "Item": to_item(values)}
+    request["ConditionExpression"] = condition or "attribute_not_exists(PK)"
+    request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+    return {"Put": request}

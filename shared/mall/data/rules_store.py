@@ -1,0 +1,42 @@
+"""The rules document: one item, read through powertools' parameters cache, written whole."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import boto3
+from aws_lambda_powertools.utilities import parameters
+
+from mall.data import dynamo
+from mall.domain.rules import DEFAULT_RULES, Rules
+from mall.settings import settings
+
+RULES_PK, RULES_SK = "CONFIG", "RULES"
+
+
+@lru_cache(maxsize=1)
+def _provider() -> parameters.DynamoDBProvider:
+    return parameters.DynamoDBProvider(
+        table_name=settings().table_name,
+        key_attr="PK",
+        sort_attr="SK",
+        value_attr="value",
+        boto3_client=boto3.resource("dynamodb"),
+    )
+
+
+def current() -> Rules:
+    """The rules in force, cached for RULES_CACHE_SECONDS (so a change applies without a deploy)."""
+    stored = _provider().get_multiple(RULES_PK, max_age=settings().rules_cache_seconds)
+    document = stored.get(RULES_SK) if stored else None
+    return Rules.model_validate_json(str(document)) if document else DEFAULT_RULES
+
+
+def replace(rules: Rules, updated_at: str) -> Rules:
+    document = rules.model_dump_json(by_alias=True)
+    dynamo.client().put_item(
+        TableName=dynamo.table(),
+        Item=dynamo.to_item({"PK": RULES_PK, "SK": RULES_SK, "value": document, "updatedAt": updated_at}),
+    )
+    _provider().clear_cache()
+    return rules

@@ -1,0 +1,106 @@
+"""Earning rules: purchase points, capped task/campaign points, and the daily sign-in streak."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from decimal import ROUND_FLOOR, Decimal
+from enum import StrEnum
+
+from mall.domain.account import Account, Change, credit, ensure_active, settle_expired, tier_of
+from mall.domain.calendar import business_day, expiry_day
+from mall.domain.rules import Rules
+from mall.errors import AlreadySignedIn
+
+
+class EarnKind(StrEnum):
+    PURCHASE = "PURCHASE"
+    TASK = "TASK"
+    CAMPAIGN = "CAMPAIGN"
+
+
+@dataclass(frozen=True)
+class EarnOutcome:
+    change: Change
+    awarded: int
+    expires_on: date
+
+
+@dataclass(frozen=True)
+class SignInOutcome:
+    change: Change
+    awarded: int
+    streak: int
+
+
+def _decimal(value: float) -> Decimal:
+    # str() first: Decimal(1.2) would carry the binary float error into the rounding.
+    return Decimal(str(value))
+
+
+def purchase_points(amount_fen: int, category: str | None, lifetime_earned: int, rules: Rules) -> int:
+    """⌊amountFen × pointsPerYuan × categoryRate × tier multiplier / 100⌋, rounded once at the end."""
+    rate = rules.category_rates.get(category, 1.0) if category else 1.0
+    tier, _ = tier_of(lifetime_earned, rules)
+    exact = (
+        Decimal(amount_fen)
+        * _decimal(rules.purchase_points_per_yuan)
+        * _decimal(rate)
+        * _decimal(tier.multiplier)
+        / Decimal(100)
+    )
+    return int(exact.to_integral_value(rounding=ROUND_FLOOR))
+
+
+def cap_left(account: Account, today: date, rules: Rules) -> int:
+    used = account.cap_used if account.cap_day == today.isoformat() else 0
+    return max(0, rules.daily_cap - used)
+
+
+def earn(
+    account: Account,
+    rules: Rules,
+    kind: EarnKind,
+    *,
+    at: datetime,
+    amount_fen: int | None = None,
+    category: str | None = None,
+    points: int | None = None,
+    ref: str | None = None,
+    note: str | None = None,
+) -> EarnOutcome:
+    """Award points for a purchase, task or campaign (after settling anything already expired)."""
+    ensure_active(account)
+    today = business_day(at, rules.zone)
+    change = settle_expired(account, today, at)
+    if kind is EarnKind.PURCHASE:
+        awarded = purchase_points(amount_fen or 0, category, change.account.lifetime_earned, rules)
+    else:
+        awarded = min(points or 0, cap_left(change.account, today, rules))
+        used = change.account.cap_used if change.account.cap_day == today.isoformat() else 0
+        change.account = replace(change.account, cap_day=today.isoformat(), cap_used=used + awarded)
+    expires_on = expiry_day(today, rules)
+    credit(change, awarded, expires_on, at, today, source=kind.value, ref=ref, note=note)
+    return EarnOutcome(change=change, awarded=awarded, expires_on=expires_on)
+
+
+def sign_in(account: Account, rules: Rules, at: datetime) -> SignInOutcome:
+    """Daily sign-in: a missed business day resets the streak; rewards repeat by streak day."""
+    ensure_active(account)
+    today = business_day(at, rules.zone)
+    if account.sign_in_day == today.isoformat():
+        raise AlreadySignedIn("already signed in today")
+    yesterday = (today - timedelta(days=1)).isoformat()
+    streak = account.streak + 1 if account.sign_in_day == yesterday else 1
+    reward = rules.sign_in_rewards[(streak - 1) % len(rules.sign_in_rewards)]
+    change = settle_expired(account, today, at)
+    change.account = replace(change.account, sign_in_day=today.isoformat(), streak=streak)
+    credit(change, reward, expiry_day(today, rules), at, today, source="SIGN_IN", ref=f"SIGN_IN#{today}")
+    return SignInOutcome(change=change, awarded=reward, streak=streak)
+
+
+def current_streak(account: Account, today: date) -> int:
+    """The streak as shown today: it survives until a business day is missed."""
+    if account.sign_in_day in (today.isoformat(), (today - timedelta(days=1)).isoformat()):
+        return account.streak
+    return 0
