@@ -91,7 +91,10 @@ def http_event(
     event["rawPath"] = path
     event["requestContext"]["http"].update(method=method, path=path)
     event["requestContext"]["routeKey"] = event["routeKey"]
-    event["headers"] = {"content-type": "application/json", **{k.lower(): v for k, v in (headers or {}).items()}}
+    event["headers"] = {
+        "content-type": "application/json",
+        **{k.lower(): v for k, v in (headers or {}).items()},
+    }
     if token:
         event["headers"]["authorization"] = f"Bearer {token}"
     event["queryStringParameters"] = query
@@ -110,7 +113,9 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
             ddb.create_table(**request)
         sm = boto3.client("secretsmanager")
         sm.create_secret(Name="SigningKeySecret", SecretString="k" * 64)
-        sm.create_secret(Name="WeChatSecret", SecretString=json.dumps({"appId": "wx1", "appSecret": "s3cr3t"}))
+        sm.create_secret(
+            Name="WeChatSecret", SecretString=json.dumps({"appId": "wx1", "appSecret": "s3cr3t"})
+        )
         _reset_caches()
         yield
         _reset_caches()
@@ -173,3 +178,27 @@ class Tokens:
 @pytest.fixture
 def tokens(invoke: Invoke) -> Tokens:
     return Tokens(invoke)
+
+
+class Clock:
+    """Moves the clock every function reads, the way POST /_local/clock does in the local stack."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def set(self, iso_time: str) -> None:
+        from datetime import datetime
+
+        offset = datetime.fromisoformat(iso_time).timestamp() - __import__("time").time()
+        self.path.write_text(json.dumps({"offsetSeconds": offset}))
+
+    def advance(self, seconds: float) -> None:
+        current = json.loads(self.path.read_text())["offsetSeconds"] if self.path.exists() else 0.0
+        self.path.write_text(json.dumps({"offsetSeconds": current + seconds}))
+
+
+@pytest.fixture
+def clock(aws: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Clock:
+    monkeypatch.setenv("CLOCK_FILE", str(tmp_path / "clock.json"))
+    _reset_caches()
+    return Clock(tmp_path / "clock.json")

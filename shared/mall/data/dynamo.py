@@ -123,3 +123,20 @@ def put(values: dict[str, Any], condition: str | None = None) -> dict[str, Any]:
     request["ConditionExpression"] = condition or "attribute_not_exists(PK)"
     request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
     return {"Put": request}
+
+
+def batch_get(keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+    """Strongly consistent BatchGetItem of up to 100 keys in as few round trips as DynamoDB allows."""
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    pending: list[dict[str, Any]] = [to_item({"PK": pk, "SK": sk}) for pk, sk in dict.fromkeys(keys)]
+    while pending:
+        response = client().batch_get_item(
+            RequestItems={table(): {"Keys": pending[:100], "ConsistentRead": True}}  # type: ignore[typeddict-item]
+        )
+        for raw in response.get("Responses", {}).get(table(), []):
+            item = from_item(dict(raw))
+            found[(item["PK"], item["SK"])] = item
+        unprocessed_tables: dict[str, Any] = dict(response.get("UnprocessedKeys") or {})
+        unprocessed: list[Any] = unprocessed_tables.get(table(), {}).get("Keys", [])
+        pending = [dict(k) for k in unprocessed] + pending[100:]
+    return found

@@ -78,14 +78,19 @@ def _without_empty(lots: dict[str, int]) -> dict[str, int]:
 def settle_expired(account: Account, today: date, at: datetime) -> Change:
     """Expire every lot whose last day is before `today`: one EXPIRE entry per lot."""
     change = Change(account)
-    for day, points in sorted(account.lots.items()):
+    expire_due(change, today, at)
+    return change
+
+
+def expire_due(change: Change, today: date, at: datetime) -> None:
+    """Within a change: expire the lots whose last day is before `today` (e.g. just refunded ones)."""
+    for day, points in sorted(change.account.lots.items()):
         if date.fromisoformat(day) >= today:
             break
         lots = dict(change.account.lots)
         del lots[day]
         change.account = replace(change.account, lots=lots)
         change.record(at, today, EntryType.EXPIRE, "EXPIRY", -points, ref=f"EXPIRY#{day}")
-    return change
 
 
 def ensure_active(account: Account) -> None:

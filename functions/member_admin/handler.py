@@ -1,0 +1,49 @@
+"""Member administration: profile, freeze and unfreeze."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Depends
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from pydantic import Field
+
+from mall.api.app import entrypoint, make_app
+from mall.api.auth import admin
+from mall.api.models import WireModel
+from mall.auth.tokens import Principal
+from mall.observability import logger
+from mall.services.accounts import admin_profile
+from mall.services.members import set_frozen
+from mall.services.views import AdminProfileView
+
+router = APIGatewayHttpRouter()
+
+
+class ReasonBody(WireModel):
+    reason: str = Field(min_length=1, max_length=256)
+
+
+@router.get("/admin/members/<memberId>", summary="A member's profile", tags=["admin"])
+def get_member(memberId: str, who: Annotated[Principal, Depends(admin)]) -> AdminProfileView:
+    return admin_profile(memberId)
+
+
+@router.post("/admin/members/<memberId>/freeze", summary="Freeze an account", tags=["admin"])
+def post_freeze(
+    memberId: str, body: ReasonBody, who: Annotated[Principal, Depends(admin)]
+) -> AdminProfileView:
+    logger.info("freeze", extra={"memberId": memberId, "admin": who.subject, "reason": body.reason})
+    return set_frozen(memberId, True, body.reason)
+
+
+@router.post("/admin/members/<memberId>/unfreeze", summary="Unfreeze an account", tags=["admin"])
+def post_unfreeze(
+    memberId: str, body: ReasonBody, who: Annotated[Principal, Depends(admin)]
+) -> AdminProfileView:
+    logger.info("unfreeze", extra={"memberId": memberId, "admin": who.subject, "reason": body.reason})
+    return set_frozen(memberId, False, None)
+
+
+app = make_app(router)
+lambda_handler = entrypoint(app)

@@ -1,0 +1,87 @@
+"""Orders: the status machine and what a redemption creates."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from mall.errors import InvalidStatus, NotCancellable
+
+PAYMENT_WINDOW = timedelta(minutes=15)
+_VOUCHER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O/1/I: codes are read aloud and typed
+
+
+class OrderStatus(StrEnum):
+    PENDING_PAYMENT = "PENDING_PAYMENT"
+    CONFIRMED = "CONFIRMED"
+    SHIPPED = "SHIPPED"
+    COMPLETED = "COMPLETED"
+    CANCELLED = "CANCELLED"
+
+
+CANCELLABLE = (OrderStatus.PENDING_PAYMENT, OrderStatus.CONFIRMED)
+
+
+@dataclass(frozen=True)
+class Order:
+    order_id: str
+    member_id: str
+    sku: str
+    name: str
+    product_type: str
+    quantity: int
+    points_spent: int
+    cash_due_fen: int
+    status: OrderStatus
+    created_at: datetime
+    lots: dict[str, int] = field(default_factory=dict)  # points taken per lot, for a refund
+    limited: bool = False  # counted against a per-member limit
+    address: str | None = None
+    voucher_code: str | None = None
+    payment_due_at: datetime | None = None
+    transaction_id: str | None = None
+    carrier: str | None = None
+    tracking_no: str | None = None
+
+    def overdue(self, now: datetime) -> bool:
+        return (
+            self.status is OrderStatus.PENDING_PAYMENT
+            and self.payment_due_at is not None
+            and now >= self.payment_due_at
+        )
+
+
+def new_order_id(at: datetime) -> str:
+    return f"o{int(at.timestamp() * 1000):013d}{secrets.token_hex(5)}"
+
+
+def voucher_code() -> str:
+    """A voucher from a cryptographic random source: 16 symbols of 32, 80 bits."""
+    symbols = "".join(secrets.choice(_VOUCHER_ALPHABET) for _ in range(16))
+    return "-".join(symbols[i : i + 4] for i in range(0, 16, 4))
+
+
+def initial_status(product_type: str, cash_due_fen: int) -> OrderStatus:
+    if cash_due_fen > 0:
+        return OrderStatus.PENDING_PAYMENT
+    return OrderStatus.COMPLETED if product_type == "VIRTUAL" else OrderStatus.CONFIRMED
+
+
+def paid_status(product_type: str) -> OrderStatus:
+    return OrderStatus.COMPLETED if product_type == "VIRTUAL" else OrderStatus.CONFIRMED
+
+
+def ensure_cancellable(order: Order) -> None:
+    if order.status not in CANCELLABLE:
+        raise NotCancellable(f"order is {order.status.value}")
+
+
+def next_fulfilment_status(order: Order, action: str) -> OrderStatus:
+    """ship: CONFIRMED -> SHIPPED (physical goods); complete: SHIPPED -> COMPLETED."""
+    if action == "ship" and order.status is OrderStatus.CONFIRMED and order.product_type == "PHYSICAL":
+        return OrderStatus.SHIPPED
+    if action == "complete" and order.status is OrderStatus.SHIPPED:
+        return OrderStatus.COMPLETED
+    raise InvalidStatus(f"cannot {action} an order that is {order.status.value}")
