@@ -10,7 +10,9 @@ from tests.conftest import Invoke, Tokens
 
 
 def earn(invoke: Invoke, token: str, **body: Any) -> tuple[int, Any]:
-    return invoke("earn", "POST", "/earn", {"memberId": "alice", "eventId": "e1", "kind": "PURCHASE", **body}, token)
+    return invoke(
+        "earn", "POST", "/earn", {"memberId": "alice", "eventId": "e1", "kind": "PURCHASE", **body}, token
+    )
 
 
 def test_login_issues_tokens_for_each_role(invoke: Invoke) -> None:
@@ -167,9 +169,13 @@ def test_rules_round_trip_and_validation(invoke: Invoke, tokens: Tokens) -> None
     status, saved = invoke("admin_rules", "PUT", "/admin/rules", rules, token=ops)
     assert status == 200 and saved["dailyCap"] == 50
     assert invoke("sign_in", "POST", "/sign-in", token=tokens.member("carol"))[1]["awarded"] == 7
-    status, body = invoke("admin_rules", "PUT", "/admin/rules", {**rules, "timeZone": "Mars/Olympus"}, token=ops)
+    status, body = invoke(
+        "admin_rules", "PUT", "/admin/rules", {**rules, "timeZone": "Mars/Olympus"}, token=ops
+    )
     assert status == 400 and "timeZone" in body["error"]["message"]
-    status, body = invoke("admin_rules", "PUT", "/admin/rules", {**rules, "expiry": {"mode": "NEVER"}}, token=ops)
+    status, body = invoke(
+        "admin_rules", "PUT", "/admin/rules", {**rules, "expiry": {"mode": "NEVER"}}, token=ops
+    )
     assert status == 400 and "expiry" in body["error"]["message"]
     assert invoke("admin_rules", "GET", "/admin/rules", token=tokens.member())[0] == 403
 

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import random
-import time
 from typing import Any
 
 from mall.data import dynamo
 from mall.domain.catalog import Product, ProductType, ShelfStatus
-from mall.errors import Contention
 
 SHELF_INDEX = "ShelfIndex"
 SHELF_PK = "SHELF"
-_BATCH_GET_MAX = 100  # BatchGetItem's limit on keys per request
-_BATCH_BUDGET_SECONDS = 3.0
 
 
 def product_key(sku: str) -> tuple[str, str]:
@@ -89,35 +84,9 @@ def get_product(sku: str) -> Product | None:
 
 
 def get_many(skus: list[str]) -> dict[str, Product]:
-    """Products by sku (unknown skus are absent), consistent reads, in chunks BatchGetItem accepts."""
-    found: dict[str, Product] = {}
-    unique = list(dict.fromkeys(skus))
-    for start in range(0, len(unique), _BATCH_GET_MAX):
-        for item in _batch_get([_key(sku) for sku in unique[start : start + _BATCH_GET_MAX]]):
-            product = to_product(item)
-            found[product.sku] = product
-    return found
-
-
-def _batch_get(keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One BatchGetItem, re-asking for UnprocessedKeys (throttled reads) with jittered backoff."""
-    items: list[dict[str, Any]] = []
-    pending = keys
-    deadline = time.monotonic() + _BATCH_BUDGET_SECONDS
-    tries = 0
-    while pending:
-        response = dynamo.client().batch_get_item(
-            RequestItems={dynamo.table(): {"Keys": pending, "ConsistentRead": True}}  # type: ignore[dict-item]
-        )
-        items.extend(dynamo.from_item(dict(i)) for i in response.get("Responses", {}).get(dynamo.table(), []))
-        unprocessed = response.get("UnprocessedKeys", {}).get(dynamo.table())
-        pending = list(unprocessed["Keys"]) if unprocessed else []
-        if pending:
-            tries += 1
-            if time.monotonic() >= deadline:
-                raise Contention(f"BatchGetItem left {len(pending)} keys unprocessed after {tries} tries")
-            time.sleep(random.uniform(0, min(0.2, 0.01 * 2 ** min(tries, 5))))
-    return items
+    """Products by sku (unknown skus are absent), consistent reads via BatchGetItem."""
+    items = dynamo.batch_get([product_key(sku) for sku in skus])
+    return {product.sku: product for product in map(to_product, items.values())}
 
 
 def shelf_page(

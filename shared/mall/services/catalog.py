@@ -11,7 +11,7 @@ from mall.api import cursor
 from mall.api.models import WireModel
 from mall.auth.tokens import Principal
 from mall.data import products as store
-from mall.domain.catalog import Product, matches
+from mall.domain.catalog import Product, ProductType, ShelfStatus, matches
 from mall.errors import ProductNotFound
 
 # With `q`, most index keys may not match; read in bigger bites, and stop after a bounded number of
@@ -24,7 +24,7 @@ class ProductView(WireModel):
     sku: str
     name: str
     category: str
-    type: str
+    type: ProductType
     points_price: int
     cash_price_fen: int
     stock: int
@@ -33,7 +33,7 @@ class ProductView(WireModel):
 
 
 class AdminProductView(ProductView):
-    status: str
+    status: ShelfStatus
 
 
 def _view(product: Product) -> ProductView:
@@ -41,7 +41,7 @@ def _view(product: Product) -> ProductView:
         sku=product.sku,
         name=product.name,
         category=product.category,
-        type=product.type.value,
+        type=product.type,
         points_price=product.points_price,
         cash_price_fen=product.cash_price_fen,
         stock=product.stock,
@@ -54,7 +54,7 @@ def upsert_product(sku: str, body: Mapping[str, Any]) -> AdminProductView:
     """Create or replace a product (stock set to the given value); `body` holds Product's other fields."""
     product = Product(sku=sku, **body)
     store.put_product(product, clock.now().isoformat(timespec="seconds"))
-    return AdminProductView(**_view(product).model_dump(), status=product.status.value)
+    return AdminProductView(**_view(product).model_dump(), status=product.status)
 
 
 def product(sku: str) -> ProductView:
