@@ -116,6 +116,8 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         sm.create_secret(
             Name="WeChatSecret", SecretString=json.dumps({"appId": "wx1", "appSecret": "s3cr3t"})
         )
+        queue_url = boto3.client("sqs").create_queue(QueueName="FlashSaleQueue")["QueueUrl"]
+        monkeypatch.setenv("FLASH_SALE_QUEUE_URL", queue_url)
         _reset_caches()
         yield
         _reset_caches()
@@ -132,6 +134,11 @@ def _reset_caches() -> None:
     settings.cache_clear()
     dynamo.client.cache_clear()
     rules_store._provider.cache_clear()
+    from mall.data import flash_sales as flash_sale_store
+    from mall.services import flash_sales
+
+    flash_sale_store._sqs.cache_clear()
+    flash_sales._sales.clear()
 
 
 Invoke = Any

@@ -50,6 +50,7 @@ def to_values(order: Order) -> dict[str, Any]:
         "address": order.address,
         "voucherCode": order.voucher_code,
         "paymentDueAt": order.payment_due_at.isoformat(timespec="seconds") if order.payment_due_at else None,
+        "saleRef": order.sale_ref,
     }
     if order.status is OrderStatus.PENDING_PAYMENT and order.payment_due_at:
         values |= {
@@ -80,6 +81,7 @@ def to_order(item: dict[str, Any]) -> Order:
         transaction_id=item.get("transactionId"),
         carrier=item.get("carrier"),
         tracking_no=item.get("trackingNo"),
+        sale_ref=item.get("saleRef"),
     )
 
 

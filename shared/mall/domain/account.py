@@ -148,9 +148,11 @@ def debit(
     source: str,
     ref: str | None = None,
     note: str | None = None,
-) -> LedgerEntry:
+) -> LedgerEntry | None:
     """Spend points soonest-expiry first; the entry remembers the lots for a later refund."""
     remaining, taken = take_soonest_first(change.account.lots, points)
+    if points == 0:
+        return None
     change.account = replace(change.account, lots=remaining)
     return change.record(at, day, type_, source, -points, ref=ref, note=note, lots=taken)
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from decimal import ROUND_FLOOR, Decimal
 from enum import StrEnum
+from fractions import Fraction
+from math import floor
 
 from mall.domain.account import Account, Change, credit, ensure_active, settle_expired, tier_of
 from mall.domain.calendar import business_day, expiry_day
@@ -33,23 +34,17 @@ class SignInOutcome:
     streak: int
 
 
-def _decimal(value: float) -> Decimal:
-    # str() first: Decimal(1.2) would carry the binary float error into the rounding.
-    return Decimal(str(value))
+def _exact(value: float) -> Fraction:
+    # From the decimal text, not the binary float: Fraction(1.2) would carry the float's error.
+    return Fraction(str(value))
 
 
 def purchase_points(amount_fen: int, category: str | None, lifetime_earned: int, rules: Rules) -> int:
     """⌊amountFen × pointsPerYuan × categoryRate × tier multiplier / 100⌋, rounded once at the end."""
     rate = rules.category_rates.get(category, 1.0) if category else 1.0
     tier, _ = tier_of(lifetime_earned, rules)
-    exact = (
-        Decimal(amount_fen)
-        * _decimal(rules.purchase_points_per_yuan)
-        * _decimal(rate)
-        * _decimal(tier.multiplier)
-        / Decimal(100)
-    )
-    return int(exact.to_integral_value(rounding=ROUND_FLOOR))
+    exact = amount_fen * _exact(rules.purchase_points_per_yuan) * _exact(rate) * _exact(tier.multiplier) / 100
+    return floor(exact)
 
 
 def cap_left(account: Account, today: date, rules: Rules) -> int:

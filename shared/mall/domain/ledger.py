@@ -34,4 +34,4 @@ class LedgerEntry:
 
 def new_entry_id(at: datetime, seq: int) -> str:
     """Sortable by time (then by order within one change), unique by a random suffix."""
-    return f"{int(at.timestamp() * 1000):013d}{seq:02d}{secrets.token_hex(4)}"
+    return f"{int(at.timestamp() * 1000):013d}{seq:04d}{secrets.token_hex(4)}"

@@ -44,6 +44,7 @@ class Order:
     transaction_id: str | None = None
     carrier: str | None = None
     tracking_no: str | None = None
+    sale_ref: str | None = None  # "<saleId>#<shard>" for a flash-sale order: a cancel returns the unit there
 
     def overdue(self, now: datetime) -> bool:
         return (

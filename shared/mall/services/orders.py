@@ -9,7 +9,7 @@ from typing import Any
 from mall import clock
 from mall.api import cursor
 from mall.data import accounts as account_store
-from mall.data import dynamo, orders, products, rules_store
+from mall.data import dynamo, flash_sales, orders, products, rules_store
 from mall.data.retry import Retry, until_decided
 from mall.domain.account import expire_due, refund, settle_expired
 from mall.domain.calendar import business_day
@@ -67,10 +67,8 @@ def _cancel(order_id: str, member_id: str | None = None, reason: str = "MEMBER")
         expire_due(change, today, now)
         items: list[dict[str, Any]] = [
             orders.transition_item(order, OrderStatus.CANCELLED, now, cancelReason=reason),
-            products.return_stock_item(order.sku, order.quantity),
+            *_stock_back(order),
         ]
-        if order.limited:
-            items.append(orders.uncount_limit_item(order.member_id, order.sku, order.quantity))
         try:
             account_store.write_change(change, rules.zone, items)
         except dynamo.TransactionFailed as failed:
@@ -78,6 +76,20 @@ def _cancel(order_id: str, member_id: str | None = None, reason: str = "MEMBER")
         return replace(order, status=OrderStatus.CANCELLED)
 
     return until_decided(attempt)
+
+
+def _stock_back(order: Order) -> list[dict[str, Any]]:
+    """A cancelled order's units go back where they came from: the flash sale's shard, or the product."""
+    if order.sale_ref:
+        sale_id, shard = order.sale_ref.rsplit("#", 1)
+        return [
+            flash_sales.return_unit_item(sale_id, int(shard)),
+            flash_sales.release_allowance_item(sale_id, order.member_id),
+        ]
+    items = [products.return_stock_item(order.sku, order.quantity)]
+    if order.limited:
+        items.append(orders.uncount_limit_item(order.member_id, order.sku, order.quantity))
+    return items
 
 
 def cancel(member_id: str, order_id: str) -> OrderView:

@@ -84,12 +84,12 @@ def redeem(request: RedeemRequest) -> OrderView:
         change = settle_expired(account, today, now)
         points = product.points_price * request.quantity
         order_id = new_order_id(now)
-        taken = {}
+        taken: dict[str, int] = {}
         if points > 0:
             entry = debit(
                 change, points, now, today, source="REDEMPTION", ref=f"ORDER#{order_id}", note=product.name
             )
-            taken = entry.lots
+            taken = entry.lots if entry else {}
         cash = product.cash_price_fen * request.quantity
         status = initial_status(product.type.value, cash)
         order = Order(

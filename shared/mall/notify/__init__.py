@@ -1,0 +1,1 @@
+"""Adapters that reach members outside the API (WeChat subscribe messages)."""
