@@ -29,7 +29,8 @@ class SaleBody(WireModel):
 
 @router.post("/admin/flash-sales", summary="Create a flash sale", tags=["admin"], status_code=201)
 def post_sale(body: SaleBody, who: Annotated[Principal, Depends(admin)]) -> SaleView:
-    sale = create_sale(body.sku, body.stock, body.points_price, body.starts_at, body.ends_at, body.per_member_limit)
+    window = (body.starts_at, body.ends_at)
+    sale = create_sale(body.sku, body.stock, body.points_price, *window, body.per_member_limit)
     logger.info(
         "flash sale created", extra={"saleId": sale.sale_id, "admin": who.subject, "stock": body.stock}
     )
