@@ -183,3 +183,67 @@ def test_concurrent_sign_ins_award_once(api: Api) -> None:
     codes = Counter(status for status, _ in answers)
     assert codes == {200: 1, 409: 9}
     assert api.call("GET", "/me", token=token)[1]["balance"] == 5 == ledger_sum(api, token)
+
+
+def test_flash_sale_rush_never_oversells(api: Api) -> None:
+    """40 members claim 10 units at once; 10 lack the points. The queue consumer settles the rest."""
+    import time
+
+    run = uuid.uuid4().hex[:8]
+    admin, shop = api.login("dev-admin:ops"), api.login("dev-service:shop")
+    product = {
+        "name": "双十一 rice cooker",
+        "category": "rush",
+        "type": "PHYSICAL",
+        "pointsPrice": 5000,
+        "cashPriceFen": 0,
+        "stock": 1000,
+        "status": "ON_SHELF",
+    }
+    api.call("PUT", f"/admin/products/rush-{run}", product, admin)
+    sale = {
+        "sku": f"rush-{run}",
+        "stock": 10,
+        "pointsPrice": 300,
+        "startsAt": "2020-01-01T00:00:00+08:00",
+        "endsAt": "2099-01-01T00:00:00+08:00",
+    }
+    status, created = api.call("POST", "/admin/flash-sales", sale, admin)
+    assert status == 201, created
+    sale_id = created["saleId"]
+    members = [f"f{run}m{i}" for i in range(40)]
+    tokens = {m: api.login(f"dev:{m}") for m in members}
+    for m in members[:30]:
+        earn = {"memberId": m, "eventId": f"seed-{m}", "kind": "PURCHASE", "amountFen": 50_000}
+        assert api.call("POST", "/earn", earn, shop)[0] == 200
+
+    def claim(i: int) -> tuple[int, Any]:
+        m = members[i]
+        return api.call("POST", f"/flash-sales/{sale_id}/claims", None, tokens[m], **{"Idempotency-Key": m})
+
+    answers = race(40, claim)
+    assert all(status < 500 for status, _ in answers), answers
+    by_member = dict(zip(members, answers, strict=True))
+    assert all(by_member[m][1]["error"]["code"] == "INSUFFICIENT_POINTS" for m in members[30:])
+    accepted = [m for m in members[:30] if by_member[m][0] == 202]
+    refused = Counter(by_member[m][1]["error"]["code"] for m in members[:30] if by_member[m][0] != 202)
+    assert len(accepted) == 10 and refused == {"SOLD_OUT": 20}
+
+    deadline = time.monotonic() + 30
+    while True:
+        outcomes = {
+            m: api.call("GET", f"/flash-sales/{sale_id}/claims/mine", token=tokens[m])[1] for m in accepted
+        }
+        if all(o["status"] != "QUEUED" for o in outcomes.values()) or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert Counter(o["status"] for o in outcomes.values()) == {"CONFIRMED": 10}
+    listed = next(
+        s
+        for s in api.call("GET", "/flash-sales?limit=100", token=admin)[1]["items"]
+        if s["saleId"] == sale_id
+    )
+    assert (listed["stockLeft"], listed["status"]) == (0, "SOLD_OUT")
+    for m in members[:30]:
+        balance = api.call("GET", "/me", token=tokens[m])[1]["balance"]
+        assert balance == (200 if m in accepted else 500) == ledger_sum(api, tokens[m])
