@@ -185,3 +185,12 @@ def test_openapi_document_lists_the_routes(invoke: Invoke) -> None:
     assert status == 200
     for path in ("/auth/login", "/me", "/me/ledger", "/sign-in", "/earn", "/admin/rules"):
         assert path in doc["paths"], path
+
+
+def test_a_json_body_without_content_type_is_still_json(invoke: Invoke) -> None:
+    from tests.conftest import FakeContext, http_event, load_handler
+
+    event = http_event("POST", "/auth/login", {"code": "dev:alice"})
+    del event["headers"]["content-type"]
+    response = load_handler("auth_login").lambda_handler(event, FakeContext())
+    assert response["statusCode"] == 200

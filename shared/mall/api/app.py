@@ -84,6 +84,11 @@ def entrypoint(app: APIGatewayHttpResolver) -> Callable[[dict[str, Any], LambdaC
     @tracer.capture_lambda_handler
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        headers = event.setdefault("headers", {}) or {}
+        # The API speaks only JSON: a body sent without a content type (curl -d) is read as JSON too.
+        if event.get("body") and not any(k.lower() == "content-type" for k in headers):
+            headers["content-type"] = "application/json"
+        event["headers"] = headers
         return app.resolve(event, context)
 
     return handler

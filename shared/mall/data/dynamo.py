@@ -125,13 +125,15 @@ def put(values: dict[str, Any], condition: str | None = None) -> dict[str, Any]:
     return {"Put": request}
 
 
-def batch_get(keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
-    """Strongly consistent BatchGetItem of up to 100 keys in as few round trips as DynamoDB allows."""
+def batch_get(
+    keys: list[tuple[str, str]], *, consistent: bool = True
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """BatchGetItem of any number of keys in as few round trips as DynamoDB allows (100 keys each)."""
     found: dict[tuple[str, str], dict[str, Any]] = {}
     pending: list[dict[str, Any]] = [to_item({"PK": pk, "SK": sk}) for pk, sk in dict.fromkeys(keys)]
     while pending:
         response = client().batch_get_item(
-            RequestItems={table(): {"Keys": pending[:100], "ConsistentRead": True}}  # type: ignore[typeddict-item]
+            RequestItems={table(): {"Keys": pending[:100], "ConsistentRead": consistent}}  # type: ignore[typeddict-item]
         )
         for raw in response.get("Responses", {}).get(table(), []):
             item = from_item(dict(raw))

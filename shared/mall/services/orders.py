@@ -50,11 +50,14 @@ def member_orders(member_id: str, limit: int, page_cursor: str | None) -> tuple[
     return views, cursor.encode(member_id, "orders", last)
 
 
-def _cancel(order_id: str, member_id: str | None = None, reason: str = "MEMBER") -> Order:
+def _cancel(
+    order_id: str, member_id: str | None = None, reason: str = "MEMBER", known: Order | None = None
+) -> Order:
     """Points back into their original lots (REFUND), stock and the member's limit back, one transaction."""
+    first = [known] if known else []  # an order just read serves the first attempt; a retry re-reads
 
     def attempt() -> Order:
-        order = orders.get(order_id)
+        order = first.pop() if first else orders.get(order_id)
         if order is None or (member_id is not None and order.member_id != member_id):
             raise OrderNotFound("no such order")
         ensure_cancellable(order)
@@ -93,8 +96,8 @@ def _stock_back(order: Order) -> list[dict[str, Any]]:
 
 
 def cancel(member_id: str, order_id: str) -> OrderView:
-    _order(order_id, member_id)  # 404 for someone else's order; an overdue one is cancelled here
-    return OrderView.of(_cancel(order_id, member_id))
+    order = _order(order_id, member_id)  # 404 for someone else's order; an overdue one is cancelled here
+    return OrderView.of(_cancel(order_id, member_id, known=order))
 
 
 def pay(order_id: str, transaction_id: str) -> OrderView:

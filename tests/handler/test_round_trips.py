@@ -1,0 +1,56 @@
+"""DynamoDB round trips per operation (counted, not timed): the budget each hot path promises."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.bench.meter import Meter
+from tests.conftest import Invoke, Tokens, _reset_caches
+
+
+@pytest.fixture
+def meter(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Meter]:
+    monkeypatch.setenv("RULES_CACHE_SECONDS", "30")  # as deployed: rules come from the cache
+    _reset_caches()
+    from mall.data import dynamo
+
+    yield Meter(dynamo.client())
+
+
+def test_hot_paths_stay_within_their_round_trip_budget(invoke: Invoke, tokens: Tokens, meter: Meter) -> None:
+    alice, shop, ops = tokens.member("alice"), tokens.service(), tokens.admin()
+    product = {
+        "name": "Cup",
+        "category": "home",
+        "type": "PHYSICAL",
+        "pointsPrice": 10,
+        "cashPriceFen": 0,
+        "stock": 9,
+        "status": "ON_SHELF",
+        "perMemberLimit": 5,
+    }
+    invoke("catalog", "PUT", "/admin/products/cup", product, ops)
+    invoke("sign_in", "POST", "/sign-in", token=tokens.member("warm"))  # rules now cached
+
+    meter.reset()
+    assert invoke("sign_in", "POST", "/sign-in", token=alice)[0] == 200
+    assert dict(meter.calls) == {"GetItem": 1, "TransactWriteItems": 1}
+
+    meter.reset()
+    earn = {"memberId": "alice", "eventId": "e1", "kind": "PURCHASE", "amountFen": 10_000}
+    assert invoke("earn", "POST", "/earn", earn, shop)[0] == 200
+    assert dict(meter.calls) == {"GetItem": 1, "TransactWriteItems": 1}
+
+    meter.reset()
+    assert invoke("earn", "POST", "/earn", earn, shop)[1]["replayed"] is True
+    assert dict(meter.calls) == {"GetItem": 1, "TransactWriteItems": 1}  # the replay comes back in the cancel
+
+    meter.reset()
+    headers = {"Idempotency-Key": "r1"}
+    assert (
+        invoke("redeem", "POST", "/redemptions", {"sku": "cup", "quantity": 1}, alice, headers=headers)[0]
+        == 201
+    )
+    assert dict(meter.calls) == {"BatchGetItem": 1, "TransactWriteItems": 1}
