@@ -6,7 +6,7 @@ DEPS := $(VENV)/.deps-installed
 NODE_DEPS := node_modules/.deps-installed
 PORT ?= 3000
 
-.PHONY: run test lint fmt unit bench deps clean
+.PHONY: run test lint fmt unit bench canary deps clean
 
 $(DEPS): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,7 +20,9 @@ $(NODE_DEPS): package.json package-lock.json
 
 deps: $(DEPS) $(NODE_DEPS)
 
-run: deps
+# Without npm the runner itself explains what is missing (or runs on moto with ARGS=--allow-moto-dynamodb).
+run: $(DEPS)
+	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory $(NODE_DEPS); fi
 	PORT=$(PORT) $(PY) -m infra.local_server $(ARGS)
 
 lint: $(DEPS)
@@ -38,6 +40,9 @@ unit: $(DEPS)
 
 test: deps lint
 	$(PY) -m pytest
+
+canary: deps
+	$(PY) -m pytest tests/stack/test_engine_canary.py
 
 bench: deps
 	$(PY) -m tests.bench.round_trips

@@ -194,3 +194,10 @@ def test_a_json_body_without_content_type_is_still_json(invoke: Invoke) -> None:
     del event["headers"]["content-type"]
     response = load_handler("auth_login").lambda_handler(event, FakeContext())
     assert response["statusCode"] == 200
+    event = http_event(
+        "POST",
+        "/auth/login",
+        {"code": "dev:alice"},
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert load_handler("auth_login").lambda_handler(event, FakeContext())["statusCode"] == 200

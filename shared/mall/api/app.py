@@ -84,9 +84,10 @@ def entrypoint(app: APIGatewayHttpResolver) -> Callable[[dict[str, Any], LambdaC
     @tracer.capture_lambda_handler
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        headers = event.setdefault("headers", {}) or {}
-        # The API speaks only JSON: a body sent without a content type (curl -d) is read as JSON too.
-        if event.get("body") and not any(k.lower() == "content-type" for k in headers):
+        # The API speaks only JSON: a JSON body sent without its content type (curl -d says form) is JSON.
+        headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+        body = event.get("body") or ""
+        if body.lstrip()[:1] in ("{", "[") and "json" not in headers.get("content-type", ""):
             headers["content-type"] = "application/json"
         event["headers"] = headers
         return app.resolve(event, context)
