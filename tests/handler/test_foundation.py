@@ -201,3 +201,24 @@ def test_a_json_body_without_content_type_is_still_json(invoke: Invoke) -> None:
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
     assert load_handler("auth_login").lambda_handler(event, FakeContext())["statusCode"] == 200
+
+
+def test_tokens_expire_two_hours_after_issue(invoke: Invoke, tokens: Tokens, clock: Any) -> None:
+    token = tokens.member("alice")
+    clock.advance(2 * 3600 - 5)
+    assert invoke("member", "GET", "/me", token=token)[0] == 200
+    clock.advance(10)
+    status, body = invoke("member", "GET", "/me", token=token)
+    assert (status, body["error"]["code"]) == (401, "UNAUTHENTICATED")
+
+
+def test_sign_in_streak_follows_business_days(invoke: Invoke, tokens: Tokens, clock: Any) -> None:
+    clock.set("2026-11-20T23:50:00+08:00")
+    rewards = []
+    for _ in range(8):
+        rewards.append(invoke("sign_in", "POST", "/sign-in", token=tokens.member("alice"))[1]["awarded"])
+        clock.advance(24 * 3600)
+    assert rewards == [5, 5, 10, 10, 15, 15, 30, 5]
+    clock.advance(24 * 3600)  # a missed business day
+    token = tokens.member("alice")
+    assert invoke("sign_in", "POST", "/sign-in", token=token)[1] == {"awarded": 5, "streak": 1, "balance": 100}

@@ -36,7 +36,9 @@ def reminded_days(member_id: str, days: list[date]) -> set[date]:
     return {day for day, key in zip(days, keys, strict=True) if key in found}
 
 
-def reminder_puts(notification: Notification, expires_on: date, marker_expires: datetime) -> list[dict[str, Any]]:
+def reminder_puts(
+    notification: Notification, expires_on: date, marker_expires: datetime
+) -> list[dict[str, Any]]:
     """The marker (at most one per member and expiry day) and the notification, for one transaction.
 
     Index 0 is the marker: its condition failing means the reminder was already recorded."""

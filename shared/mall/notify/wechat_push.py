@@ -17,6 +17,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any, Literal
 
+from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError, TransformParameterError
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -127,9 +128,14 @@ def access_token(*, renew: bool = False) -> str:
         query = urllib.parse.urlencode(
             {"grant_type": "client_credential", "appid": creds.app_id, "secret": creds.app_secret}
         )
-        answer = get_json(f"{settings().wechat_api_base}/cgi-bin/token?{query}", push_settings().timeout_seconds)
+        answer = get_json(
+            f"{settings().wechat_api_base}/cgi-bin/token?{query}", push_settings().timeout_seconds
+        )
     except WeChatUnavailable as exc:
         raise PushFailed("UNAVAILABLE", str(exc)) from exc
+    except (GetParameterError, TransformParameterError) as exc:
+        # A missing or unreadable secret fails this push, not the whole job.
+        raise PushFailed("NO_CREDENTIALS", type(exc).__name__) from exc
     if answer.get("errcode") or not answer.get("access_token"):
         raise PushFailed(str(answer.get("errcode", "NO_TOKEN")), str(answer.get("errmsg", "no access_token")))
     lifetime = int(answer.get("expires_in", 7200))
