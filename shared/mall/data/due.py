@@ -1,7 +1,8 @@
-"""Queries of the sparse DueIndex for accounts by soonest expiry day (reads follow what is due, no scan).
+"""Queries of the sparse DueIndex: what is due, read page by page (reads follow what is due, no scan).
 
-An account holding points carries DUE_PK = one of EXPIRY_SHARDS shard keys (`accounts.expiry_shard`) and
-DUE_SK = "<soonest expiry day>#<memberId>"; accounts without points are not on the index at all.
+Items put themselves on the index while something about them is due: an account holding points under
+DUE_PK = one of EXPIRY_SHARDS shard keys (`accounts.expiry_shard`) with DUE_SK = "<soonest expiry day>#<id>";
+an unpaid order under "PAYMENT#<n>" by payment deadline; a queued flash-sale claim under "CLAIMS#<n>".
 """
 
 from __future__ import annotations
@@ -33,7 +34,20 @@ def expiring_through(shard: str, day: date, page_size: int = 100) -> Iterator[st
 
 
 def _members(shard: str, condition: str, bound: str, page_size: int) -> Iterator[str]:
-    """Member ids page by page, lazily: a caller that stops early reads no further pages."""
+    for pk in due_keys(shard, condition, bound, page_size):
+        if pk.startswith(_MEMBER_PREFIX):
+            yield pk[len(_MEMBER_PREFIX) :]
+
+
+def ids_due_before(shard: str, bound: str, prefix: str) -> Iterator[str]:
+    """Ids of the items under `shard` whose DUE_SK sorts before `bound`, their PK stripped of `prefix`."""
+    for pk in due_keys(shard, "DUE_SK < :bound", bound):
+        if pk.startswith(prefix):
+            yield pk[len(prefix) :]
+
+
+def due_keys(shard: str, condition: str, bound: str, page_size: int = 100) -> Iterator[str]:
+    """Partition keys of due items, lazily: a caller that stops early reads no further pages."""
     request: dict[str, Any] = {
         "TableName": dynamo.table(),
         "IndexName": "DueIndex",
@@ -44,9 +58,7 @@ def _members(shard: str, condition: str, bound: str, page_size: int) -> Iterator
     while True:
         response = dynamo.client().query(**request)
         for raw in response.get("Items", []):
-            pk = str(dynamo.from_item(dict(raw))["PK"])
-            if pk.startswith(_MEMBER_PREFIX):
-                yield pk[len(_MEMBER_PREFIX) :]
+            yield str(dynamo.from_item(dict(raw))["PK"])
         if "LastEvaluatedKey" not in response:
             return
         request["ExclusiveStartKey"] = response["LastEvaluatedKey"]

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 
-from mall.data import dynamo
+from mall.data import due, dynamo
 from mall.domain.flash_sales import Claim, ClaimStatus, Sale
 from mall.settings import settings
 
@@ -216,25 +216,12 @@ def query_sales(limit: int, start: str | None) -> tuple[list[Sale], str | None]:
 
 
 def stale_claim_ids(older_than: datetime) -> list[str]:
-    found: list[str] = []
-    for shard in range(CLAIM_SHARDS):
-        request: dict[str, Any] = {
-            "TableName": dynamo.table(),
-            "IndexName": "DueIndex",
-            "KeyConditionExpression": "DUE_PK = :pk AND DUE_SK < :before",
-            "ExpressionAttributeValues": dynamo.to_item(
-                {":pk": f"CLAIMS#{shard}", ":before": _utc(older_than)}
-            ),
-        }
-        while True:
-            response = dynamo.client().query(**request)
-            found += [
-                dynamo.from_item(dict(i))["DUE_SK"].rsplit("#", 1)[1] for i in response.get("Items", [])
-            ]
-            if "LastEvaluatedKey" not in response:
-                break
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-    return found
+    """Claims still queued since before `older_than`, from the sparse due index (no scan)."""
+    return [
+        claim_id
+        for shard in range(CLAIM_SHARDS)
+        for claim_id in due.ids_due_before(f"CLAIMS#{shard}", _utc(older_than), "CLAIM#")
+    ]
 
 
 @lru_cache(maxsize=1)

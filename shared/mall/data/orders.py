@@ -6,7 +6,7 @@ import zlib
 from datetime import UTC, datetime
 from typing import Any
 
-from mall.data import dynamo
+from mall.data import due, dynamo
 from mall.domain.orders import Order, OrderStatus
 
 PAYMENT_SHARDS = 4
@@ -170,23 +170,10 @@ def query_member_orders(member_id: str, limit: int, start: str | None) -> tuple[
     return orders, (dynamo.from_item(dict(last))["GSI1SK"] if last else None)
 
 
-def overdue_order_ids(now: datetime, page_size: int = 100) -> list[str]:
+def overdue_order_ids(now: datetime) -> list[str]:
     """Unpaid orders whose deadline has passed, read from the sparse deadline index (no scan)."""
-    found: list[str] = []
-    for shard in range(PAYMENT_SHARDS):
-        request: dict[str, Any] = {
-            "TableName": dynamo.table(),
-            "IndexName": "DueIndex",
-            "KeyConditionExpression": "DUE_PK = :pk AND DUE_SK < :now",
-            "ExpressionAttributeValues": dynamo.to_item({":pk": f"PAYMENT#{shard}", ":now": _utc(now)}),
-            "Limit": page_size,
-        }
-        while True:
-            response = dynamo.client().query(**request)
-            found += [
-                dynamo.from_item(dict(i))["DUE_SK"].rsplit("#", 1)[1] for i in response.get("Items", [])
-            ]
-            if "LastEvaluatedKey" not in response:
-                break
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-    return found
+    return [
+        order_id
+        for shard in range(PAYMENT_SHARDS)
+        for order_id in due.ids_due_before(f"PAYMENT#{shard}", _utc(now), "ORDER#")
+    ]

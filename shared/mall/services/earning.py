@@ -13,8 +13,9 @@ from mall.domain.account import Account, Change
 from mall.domain.calendar import end_of_day, iso
 from mall.domain.earning import EarnKind, EarnOutcome, earn, sign_in
 from mall.domain.rules import Rules
-from mall.errors import DomainError, IdempotencyConflict
+from mall.errors import DomainError
 from mall.services.accounts import change_account
+from mall.services.idempotent import replay
 from mall.services.views import EarnResultView, SignInResultView
 
 
@@ -42,9 +43,9 @@ def _stored_event(event_id: str) -> dict[str, Any] | None:
 
 
 def _replay(request: EarnRequest, stored: dict[str, Any]) -> EarnResultView:
-    if stored.get("fingerprint") != request.fingerprint():
-        raise IdempotencyConflict(f"eventId {request.event_id} was already used with a different body")
-    return EarnResultView.model_validate({**stored["result"], "replayed": True})
+    message = f"eventId {request.event_id} was already used with a different body"
+    first = replay(stored, request.fingerprint(), EarnResultView, message=message)
+    return first.model_copy(update={"replayed": True})
 
 
 def award(request: EarnRequest) -> EarnResultView:

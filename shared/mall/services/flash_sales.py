@@ -29,8 +29,6 @@ from mall.errors import (
     AccountFrozen,
     AlreadyClaimed,
     ClaimNotFound,
-    DomainError,
-    IdempotencyConflict,
     InsufficientPoints,
     MemberNotFound,
     ProductNotFound,
@@ -40,6 +38,7 @@ from mall.errors import (
     ValidationFailed,
 )
 from mall.observability import logger
+from mall.services.idempotent import once, replay
 
 SCOPE = "flash-claim"
 RECOVER_AFTER = timedelta(minutes=1)  # a claim still queued this long is settled by the recovery job
@@ -146,12 +145,6 @@ class ClaimRequest:
         return idempotency.fingerprint({"saleId": self.sale_id})
 
 
-def _replay(request: ClaimRequest, record: dict[str, Any]) -> ClaimView:
-    if record.get("fingerprint") != request.fingerprint:
-        raise IdempotencyConflict("Idempotency-Key was already used for another sale")
-    return ClaimView.model_validate(record["response"])
-
-
 def claim(request: ClaimRequest) -> ClaimView:
     """One BatchGetItem (sale, shards, account, allowance), one transaction, one SQS message."""
 
@@ -199,7 +192,7 @@ def claim(request: ClaimRequest) -> ClaimView:
             dynamo.transact(items)
         except dynamo.TransactionFailed as failed:
             if failed.failed_at(3) and failed.reasons[3].item:
-                return _replay(request, failed.reasons[3].item)
+                return replay(failed.reasons[3].item, request.fingerprint, ClaimView)
             raise Retry from failed  # shard emptied or allowance used meanwhile: decide again on fresh data
         # If this send is lost, the claim stays on the due index and the recovery job settles it.
         try:
@@ -208,13 +201,8 @@ def claim(request: ClaimRequest) -> ClaimView:
             logger.exception("enqueue failed; recovery job will settle", extra={"claimId": queued.claim_id})
         return view
 
-    try:
-        return until_decided(attempt)
-    except DomainError:
-        record = idempotency.stored(SCOPE, request.member_id, request.idempotency_key)
-        if record is not None:
-            return _replay(request, record)
-        raise
+    key = request.idempotency_key
+    return once(lambda: until_decided(attempt), SCOPE, request.member_id, key, request.fingerprint, ClaimView)
 
 
 def my_claim(member_id: str, sale_id: str) -> ClaimView:

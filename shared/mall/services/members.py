@@ -12,8 +12,8 @@ from mall.domain.account import Account, Change, credit, debit, settle_expired
 from mall.domain.calendar import business_day, expiry_day
 from mall.domain.ledger import EntryType
 from mall.domain.rules import Rules
-from mall.errors import DomainError, IdempotencyConflict
 from mall.services.accounts import admin_profile, change_account
+from mall.services.idempotent import once, replay
 from mall.services.views import AdminProfileView
 
 SCOPE = "adjust"
@@ -95,22 +95,13 @@ def adjust(request: Adjustment) -> AdjustmentView:
             )
         ]
 
-    def replay(failed: dynamo.TransactionFailed) -> AdjustmentView:
+    def replay_cancelled(failed: dynamo.TransactionFailed) -> AdjustmentView:
         stored = failed.reasons[-1].item
         if stored is None:
             raise failed
-        return _replay(request, stored)
+        return replay(stored, request.fingerprint, AdjustmentView)
 
-    try:
-        return change_account(request.member_id, decide, record, replay)
-    except DomainError:
-        stored = idempotency.stored(SCOPE, request.admin, request.idempotency_key)
-        if stored is not None:
-            return _replay(request, stored)
-        raise
+    def run() -> AdjustmentView:
+        return change_account(request.member_id, decide, record, replay_cancelled)
 
-
-def _replay(request: Adjustment, stored: dict[str, Any]) -> AdjustmentView:
-    if stored.get("fingerprint") != request.fingerprint:
-        raise IdempotencyConflict("Idempotency-Key was already used with a different body")
-    return AdjustmentView.model_validate(stored["response"])
+    return once(run, SCOPE, request.admin, request.idempotency_key, request.fingerprint, AdjustmentView)

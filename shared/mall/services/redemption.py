@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from mall import clock
 from mall.data import accounts as account_store
@@ -15,14 +14,13 @@ from mall.domain.catalog import Product
 from mall.domain.orders import PAYMENT_WINDOW, Order, initial_status, new_order_id, voucher_code
 from mall.domain.rules import Rules
 from mall.errors import (
-    DomainError,
-    IdempotencyConflict,
     LimitReached,
     MemberNotFound,
     OutOfStock,
     ProductNotFound,
     TierRequired,
 )
+from mall.services.idempotent import once, replay
 from mall.services.order_views import OrderView
 
 SCOPE = "redemption"
@@ -49,12 +47,6 @@ def _check_product(product: Product | None, member_level: int, rules: Rules) -> 
         if member_level < levels.get(product.min_tier, len(rules.tiers) + 1):
             raise TierRequired(f"requires tier {product.min_tier}")
     return product
-
-
-def _replay(request: RedeemRequest, record: dict[str, Any]) -> OrderView:
-    if record.get("fingerprint") != request.fingerprint:
-        raise IdempotencyConflict("Idempotency-Key was already used with a different body")
-    return OrderView.model_validate(record["response"])
 
 
 def redeem(request: RedeemRequest) -> OrderView:
@@ -130,16 +122,10 @@ def redeem(request: RedeemRequest) -> OrderView:
             account_store.write_change(change, rules.zone, [*items, record])
         except dynamo.TransactionFailed as failed:
             if failed.failed_at(len(failed.reasons) - 1) and failed.reasons[-1].item:
-                return _replay(request, failed.reasons[-1].item)
+                return replay(failed.reasons[-1].item, request.fingerprint, OrderView)
             # The account, the stock or the limit moved since we read them: decide again on fresh data.
             raise Retry from failed
         return view
 
-    try:
-        return until_decided(attempt)
-    except DomainError:
-        # A key that already succeeded replays its answer, even if the same request would now fail.
-        record = idempotency.stored(SCOPE, request.member_id, request.idempotency_key)
-        if record is not None:
-            return _replay(request, record)
-        raise
+    key = request.idempotency_key
+    return once(lambda: until_decided(attempt), SCOPE, request.member_id, key, request.fingerprint, OrderView)

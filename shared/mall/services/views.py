@@ -55,7 +55,7 @@ class EarnResultView(WireModel):
     awarded: int
     balance: int
     expires_at: str | None
-    replayed: bool
+    replayed: bool = False
 
 
 class SignInResultView(WireModel):
