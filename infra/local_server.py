@@ -30,6 +30,7 @@ from infra.lambda_runtime import Invocation, InvocationResult
 from infra.resources import create_resources
 from infra.routing import Router
 from infra.sqs_consumer import QueueConsumer
+from infra.stream_consumer import StreamConsumer
 from infra.template import (
     FunctionSpec,
     Physical,
@@ -48,6 +49,7 @@ DEFAULT_WORKERS = 8
 LOG_ROTATE_BYTES = 20 * 1024 * 1024
 
 Seed = Callable[[str], None]
+Consumer = QueueConsumer | StreamConsumer
 
 
 @dataclass
@@ -65,7 +67,7 @@ class Stack:
     function_env: dict[str, dict[str, str]]
     invoker: FunctionInvoker
     dynamodb_is_moto: bool = False
-    consumers: list[QueueConsumer] = field(default_factory=list)
+    consumers: list[Consumer] = field(default_factory=list)
 
     @property
     def table_name(self) -> str:
@@ -116,6 +118,8 @@ def local_settings(dynamodb_endpoint: str, moto_endpoint: str, clock_file: Path)
         "AWS_ACCESS_KEY_ID": "local",
         "AWS_SECRET_ACCESS_KEY": "local",
         "RULES_CACHE_SECONDS": "1",
+        # No WeChat here: only dev codes log in, and reminder pushes are recorded instead of sent.
+        "WECHAT_ENABLED": os.environ.get("WECHAT_ENABLED", "false"),
         "CLOCK_FILE": str(clock_file),
         "POWERTOOLS_TRACE_DISABLED": "true",
         "AWS_XRAY_SDK_ENABLED": "false",
@@ -216,6 +220,7 @@ def running_stack(
         )
         cleanup.callback(_stop_consumers, stack.consumers)
         _start_consumers(stack.consumers, template, resources, engines.moto_endpoint, invoker)
+        _start_stream_consumers(stack.consumers, template, resources, engines.dynamodb_endpoint, invoker)
         _run_seed(seed, url)
         log.info("local stack ready at %s in %.1f s", url, time.monotonic() - started)
         yield stack
@@ -233,7 +238,7 @@ def _open_log(path: Path | None, url: str) -> Path | None:
 
 
 def _start_consumers(
-    consumers: list[QueueConsumer],
+    consumers: list[Consumer],
     template: StackTemplate,
     resources: Mapping[str, Physical],
     endpoint: str,
@@ -271,7 +276,36 @@ def _start_consumers(
             consumers.append(consumer)
 
 
-def _stop_consumers(consumers: list[QueueConsumer]) -> None:
+def _start_stream_consumers(
+    consumers: list[Consumer],
+    template: StackTemplate,
+    resources: Mapping[str, Physical],
+    endpoint: str,
+    invoker: FunctionInvoker,
+) -> None:
+    """One poller per DynamoDB stream event, reading the table's stream on the DynamoDB engine."""
+    tables = {t.logical_id for t in template.tables}
+    for fn in template.functions:
+        for subscription in fn.streams:
+            if subscription.table not in tables:
+                raise TemplateError(
+                    f"{fn.logical_id}.{subscription.name}: {subscription.table} is not a DynamoDB table"
+                )
+            stream_arn = resources[subscription.table].attributes.get("StreamArn")
+            if not stream_arn:
+                raise TemplateError(
+                    f"{fn.logical_id}.{subscription.name}: {subscription.table} has no StreamSpecification"
+                )
+            if not subscription.enabled:
+                continue
+            consumer = StreamConsumer(
+                fn.logical_id, subscription, stream_arn=stream_arn, endpoint=endpoint, invoke=invoker.invoke
+            )
+            consumer.start()
+            consumers.append(consumer)
+
+
+def _stop_consumers(consumers: list[Consumer]) -> None:
     for consumer in consumers:
         consumer.stop()
     for consumer in consumers:

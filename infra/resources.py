@@ -101,6 +101,7 @@ def create_table(
         if exc.response["Error"]["Code"] != "ResourceInUseException":
             raise
         _warn_if_indexes_differ(dynamodb, table.name, request)
+        _enable_stream(dynamodb, table.name, request.get("StreamSpecification"))
     dynamodb.get_waiter("table_exists").wait(
         TableName=table.name, WaiterConfig={"Delay": 1, "MaxAttempts": 30}
     )
@@ -128,6 +129,24 @@ def _warn_if_indexes_differ(dynamodb: Any, name: str, request: Mapping[str, Any]
         log.warning(
             "table %s exists with indexes %s but the template wants %s: use --reset", name, have, want
         )
+
+
+def _enable_stream(dynamodb: Any, name: str, wanted: Mapping[str, Any] | None) -> None:
+    """A table kept with ``--data`` from before the template asked for a stream gets one now."""
+    if not wanted:
+        return
+    existing = dynamodb.describe_table(TableName=name)["Table"].get("StreamSpecification") or {}
+    if existing.get("StreamEnabled"):
+        if existing.get("StreamViewType") != wanted["StreamViewType"]:
+            log.warning(
+                "table %s streams %s but the template wants %s: use --reset",
+                name,
+                existing.get("StreamViewType"),
+                wanted["StreamViewType"],
+            )
+        return
+    dynamodb.update_table(TableName=name, StreamSpecification=dict(wanted))
+    log.info("enabled the %s stream of table %s", wanted["StreamViewType"], name)
 
 
 def create_queue(

@@ -26,6 +26,8 @@ LAYER_TYPE = "AWS::Serverless::LayerVersion"
 DEFAULT_TIMEOUT = 3
 DEFAULT_MEMORY = 128
 DEFAULT_SQS_BATCH = 10
+DEFAULT_STREAM_BATCH = 100
+STREAM_STARTING_POSITIONS = ("TRIM_HORIZON", "LATEST")
 
 
 class TemplateError(ValueError):
@@ -66,6 +68,25 @@ class SqsEvent:
 
 
 @dataclass(frozen=True)
+class StreamEvent:
+    """A ``DynamoDB`` event source mapping: ``table`` is the logical id whose ``StreamArn`` it reads.
+
+    ``filters`` are the parsed ``FilterCriteria`` patterns (a record is delivered if any matches; none:
+    every record); ``maximum_retry_attempts`` -1 retries until the record expires, as Lambda does."""
+
+    name: str
+    table: str
+    batch_size: int
+    starting_position: str
+    report_batch_item_failures: bool
+    enabled: bool
+    filters: tuple[Mapping[str, Any], ...] = ()
+    batching_window_seconds: float = 0.0
+    maximum_retry_attempts: int = -1
+    bisect_on_error: bool = False
+
+
+@dataclass(frozen=True)
 class FunctionSpec:
     """A Lambda function as the runner invokes it; ``environment`` still holds raw intrinsics."""
 
@@ -79,6 +100,7 @@ class FunctionSpec:
     routes: tuple[HttpRoute, ...] = ()
     schedules: tuple[ScheduleEvent, ...] = ()
     queues: tuple[SqsEvent, ...] = ()
+    streams: tuple[StreamEvent, ...] = ()
 
     @property
     def module(self) -> str:
@@ -355,6 +377,7 @@ def _function(
     routes: list[HttpRoute] = []
     schedules: list[ScheduleEvent] = []
     queues: list[SqsEvent] = []
+    streams: list[StreamEvent] = []
     for name, event in (props.get("Events") or {}).items():
         kind, ev = event.get("Type"), event.get("Properties") or {}
         if kind == "HttpApi":
@@ -381,6 +404,10 @@ def _function(
                     enabled=ev.get("Enabled", True) is not False,
                 )
             )
+        elif kind == "DynamoDB":
+            stream = _stream_event(f"{logical_id}.{name}", name, ev, warnings)
+            if stream is not None:
+                streams.append(stream)
         else:
             warnings.append(f"{logical_id}.{name}: event type {kind} is not emulated locally")
     code_dir = (root / code_uri).resolve()
@@ -395,6 +422,48 @@ def _function(
         routes=tuple(routes),
         schedules=tuple(schedules),
         queues=tuple(queues),
+        streams=tuple(streams),
+    )
+
+
+def _stream_event(where: str, name: str, ev: Mapping[str, Any], warnings: list[str]) -> StreamEvent | None:
+    """A ``DynamoDB`` event; ``Stream`` must be ``!GetAtt <Table>.StreamArn`` of a table in the template."""
+    stream = ev.get("Stream")
+    table, attribute = (
+        _getatt_parts(stream["Fn::GetAtt"])
+        if isinstance(stream, dict) and "Fn::GetAtt" in stream
+        else ("", "")
+    )
+    if attribute != "StreamArn":
+        warnings.append(f"{where}: Stream must be !GetAtt <Table>.StreamArn; event skipped")
+        return None
+    position = str(ev.get("StartingPosition", ""))
+    if position not in STREAM_STARTING_POSITIONS:
+        warnings.append(
+            f"{where}: StartingPosition {position!r} is not TRIM_HORIZON or LATEST; event skipped"
+        )
+        return None
+    filters: list[Mapping[str, Any]] = []
+    for entry in (ev.get("FilterCriteria") or {}).get("Filters") or []:
+        pattern = entry.get("Pattern") if isinstance(entry, dict) else None
+        try:
+            parsed = json.loads(pattern) if isinstance(pattern, str) else pattern
+        except json.JSONDecodeError as exc:
+            raise TemplateError(f"{where}: FilterCriteria pattern is not JSON: {exc}") from exc
+        if not isinstance(parsed, dict):
+            raise TemplateError(f"{where}: a FilterCriteria pattern must be a JSON object")
+        filters.append(parsed)
+    return StreamEvent(
+        name=name,
+        table=table,
+        batch_size=int(ev.get("BatchSize", DEFAULT_STREAM_BATCH)),
+        starting_position=position,
+        report_batch_item_failures="ReportBatchItemFailures" in (ev.get("FunctionResponseTypes") or []),
+        enabled=ev.get("Enabled", True) is not False,
+        filters=tuple(filters),
+        batching_window_seconds=float(ev.get("MaximumBatchingWindowInSeconds", 0)),
+        maximum_retry_attempts=int(ev.get("MaximumRetryAttempts", -1)),
+        bisect_on_error=ev.get("BisectBatchOnFunctionError", False) in (True, "true"),
     )
 
 

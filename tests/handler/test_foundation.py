@@ -221,4 +221,8 @@ def test_sign_in_streak_follows_business_days(invoke: Invoke, tokens: Tokens, cl
     assert rewards == [5, 5, 10, 10, 15, 15, 30, 5]
     clock.advance(24 * 3600)  # a missed business day
     token = tokens.member("alice")
-    assert invoke("sign_in", "POST", "/sign-in", token=token)[1] == {"awarded": 5, "streak": 1, "balance": 100}
+    assert invoke("sign_in", "POST", "/sign-in", token=token)[1] == {
+        "awarded": 5,
+        "streak": 1,
+        "balance": 100,
+    }

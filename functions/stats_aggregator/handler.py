@@ -1,0 +1,44 @@
+"""StatsAggregatorFunction (DynamoDB stream of PointsTable): adds new ledger entries and orders to the
+daily statistics, exactly once although the stream delivers batches at least once.
+
+The event source's FilterCriteria already keep only INSERTs of ledger entries and orders; the service
+ignores anything else too (a local poller or a changed filter may deliver more). Failures are reported
+per record (ReportBatchItemFailures): the stream resumes at the lowest failed sequence number.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from mall.observability import logger, metrics, tracer
+from mall.services.stats import count_stream_batch
+from mall.settings import settings
+
+settings()
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    records = event.get("Records") or []
+    outcome = count_stream_batch(records)
+    logger.info(
+        "stream batch counted",
+        extra={
+            "records": len(records),
+            "counted": outcome.counted,
+            "alreadyCounted": outcome.already_counted,
+            "ignored": outcome.ignored,
+            "malformed": outcome.malformed,
+            "failed": len(outcome.failed),
+        },
+    )
+    metrics.add_metric(name="StatsRecordsCounted", unit="Count", value=outcome.counted)
+    if outcome.already_counted:
+        metrics.add_metric(name="StatsRecordsRedelivered", unit="Count", value=outcome.already_counted)
+    if outcome.malformed:
+        metrics.add_metric(name="StatsRecordsMalformed", unit="Count", value=outcome.malformed)
+    return {"batchItemFailures": [{"itemIdentifier": sequence} for sequence in outcome.failed]}
