@@ -29,7 +29,7 @@ lint: $(DEPS)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
-	$(PY) -m cfnlint template.yaml
+	$(VENV)/bin/cfn-lint template.yaml
 
 fmt: $(DEPS)
 	$(PY) -m ruff check --fix .
