@@ -10,7 +10,7 @@ from pydantic import Field
 
 from mall.api.app import entrypoint, make_app
 from mall.api.auth import admin
-from mall.api.models import WireModel
+from mall.api.models import Id, WireModel
 from mall.auth.tokens import Principal
 from mall.observability import logger
 from mall.services.order_views import OrderView
@@ -25,13 +25,13 @@ class ShipBody(WireModel):
 
 
 @router.post("/admin/orders/<orderId>/ship", summary="Ship a confirmed order", tags=["admin"])
-def post_ship(orderId: str, body: ShipBody, who: Annotated[Principal, Depends(admin)]) -> OrderView:
+def post_ship(orderId: Id, body: ShipBody, who: Annotated[Principal, Depends(admin)]) -> OrderView:
     logger.info("ship", extra={"orderId": orderId, "admin": who.subject})
     return fulfil(orderId, "ship", carrier=body.carrier, trackingNo=body.tracking_no)
 
 
 @router.post("/admin/orders/<orderId>/complete", summary="Complete a shipped order", tags=["admin"])
-def post_complete(orderId: str, who: Annotated[Principal, Depends(admin)]) -> OrderView:
+def post_complete(orderId: Id, who: Annotated[Principal, Depends(admin)]) -> OrderView:
     logger.info("complete", extra={"orderId": orderId, "admin": who.subject})
     return fulfil(orderId, "complete")
 

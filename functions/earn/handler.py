@@ -10,7 +10,7 @@ from pydantic import Field, model_validator
 
 from mall.api.app import entrypoint, make_app
 from mall.api.auth import service
-from mall.api.models import WireModel
+from mall.api.models import ID_PATTERN, WireModel
 from mall.auth.tokens import Principal
 from mall.domain.earning import EarnKind
 from mall.observability import logger, metrics
@@ -21,7 +21,7 @@ router = APIGatewayHttpRouter()
 
 
 class EarnBody(WireModel):
-    member_id: str = Field(min_length=1, max_length=64)
+    member_id: str = Field(pattern=ID_PATTERN)
     event_id: str = Field(min_length=1, max_length=128)
     kind: EarnKind
     amount_fen: int | None = Field(default=None, ge=1, le=10_000_000_000, strict=True)

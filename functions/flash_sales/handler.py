@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from mall.api.app import entrypoint, make_app
 from mall.api.auth import anyone, member
-from mall.api.models import Cursor, Limit, Page
+from mall.api.models import Cursor, Id, Limit, Page
 from mall.auth.tokens import Principal
 from mall.services.flash_sales import ClaimView, SaleView, list_sales, my_claim
 
@@ -25,7 +25,7 @@ def get_sales(
 
 
 @router.get("/flash-sales/<saleId>/claims/mine", summary="My claim on a sale", tags=["flash-sales"])
-def get_my_claim(saleId: str, who: Annotated[Principal, Depends(member)]) -> ClaimView:
+def get_my_claim(saleId: Id, who: Annotated[Principal, Depends(member)]) -> ClaimView:
     return my_claim(who.subject, saleId)
 
 

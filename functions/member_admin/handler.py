@@ -11,7 +11,7 @@ from pydantic import Field, field_validator
 from mall.api.app import entrypoint, make_app
 from mall.api.auth import admin
 from mall.api.idempotency import IdempotencyKey
-from mall.api.models import WireModel
+from mall.api.models import Id, WireModel
 from mall.auth.tokens import Principal
 from mall.observability import logger
 from mall.services.accounts import admin_profile
@@ -26,13 +26,13 @@ class ReasonBody(WireModel):
 
 
 @router.get("/admin/members/<memberId>", summary="A member's profile", tags=["admin"])
-def get_member(memberId: str, who: Annotated[Principal, Depends(admin)]) -> AdminProfileView:
+def get_member(memberId: Id, who: Annotated[Principal, Depends(admin)]) -> AdminProfileView:
     return admin_profile(memberId)
 
 
 @router.post("/admin/members/<memberId>/freeze", summary="Freeze an account", tags=["admin"])
 def post_freeze(
-    memberId: str, body: ReasonBody, who: Annotated[Principal, Depends(admin)]
+    memberId: Id, body: ReasonBody, who: Annotated[Principal, Depends(admin)]
 ) -> AdminProfileView:
     logger.info("freeze", extra={"memberId": memberId, "admin": who.subject, "reason": body.reason})
     return set_frozen(memberId, True, body.reason)
@@ -40,7 +40,7 @@ def post_freeze(
 
 @router.post("/admin/members/<memberId>/unfreeze", summary="Unfreeze an account", tags=["admin"])
 def post_unfreeze(
-    memberId: str, body: ReasonBody, who: Annotated[Principal, Depends(admin)]
+    memberId: Id, body: ReasonBody, who: Annotated[Principal, Depends(admin)]
 ) -> AdminProfileView:
     logger.info("unfreeze", extra={"memberId": memberId, "admin": who.subject, "reason": body.reason})
     return set_frozen(memberId, False, None)
@@ -60,7 +60,7 @@ class AdjustBody(WireModel):
 
 @router.post("/admin/members/<memberId>/adjust", summary="Add or deduct points (ADJUST)", tags=["admin"])
 def post_adjust(
-    memberId: str, body: AdjustBody, key: IdempotencyKey, who: Annotated[Principal, Depends(admin)]
+    memberId: Id, body: AdjustBody, key: IdempotencyKey, who: Annotated[Principal, Depends(admin)]
 ) -> AdjustmentView:
     result = adjust(Adjustment(who.subject, memberId, body.delta, body.reason, key))
     logger.info("adjusted", extra={"memberId": memberId, "admin": who.subject, "delta": body.delta})

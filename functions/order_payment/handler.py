@@ -10,7 +10,7 @@ from pydantic import Field
 
 from mall.api.app import entrypoint, make_app
 from mall.api.auth import service
-from mall.api.models import WireModel
+from mall.api.models import Id, WireModel
 from mall.auth.tokens import Principal
 from mall.observability import logger
 from mall.services.order_views import OrderView
@@ -24,7 +24,7 @@ class PaymentBody(WireModel):
 
 
 @router.post("/orders/<orderId>/payment", summary="Record the cash payment", tags=["service"])
-def post_payment(orderId: str, body: PaymentBody, who: Annotated[Principal, Depends(service)]) -> OrderView:
+def post_payment(orderId: Id, body: PaymentBody, who: Annotated[Principal, Depends(service)]) -> OrderView:
     order = pay(orderId, body.transaction_id)
     logger.info("order paid", extra={"orderId": orderId, "status": order.status})
     return order

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from mall.api.app import entrypoint, make_app
 from mall.api.auth import member
-from mall.api.models import Cursor, Limit, Page
+from mall.api.models import Cursor, Id, Limit, Page
 from mall.auth.tokens import Principal
 from mall.observability import logger, metrics
 from mall.services.order_views import OrderView
@@ -27,12 +27,12 @@ def get_orders(
 
 
 @router.get("/orders/<orderId>", summary="One of my orders", tags=["orders"])
-def get_order(orderId: str, who: Annotated[Principal, Depends(member)]) -> OrderView:
+def get_order(orderId: Id, who: Annotated[Principal, Depends(member)]) -> OrderView:
     return member_order(who.subject, orderId)
 
 
 @router.post("/orders/<orderId>/cancel", summary="Cancel before shipping", tags=["orders"])
-def post_cancel(orderId: str, who: Annotated[Principal, Depends(member)]) -> OrderView:
+def post_cancel(orderId: Id, who: Annotated[Principal, Depends(member)]) -> OrderView:
     order = cancel(who.subject, orderId)
     logger.info("order cancelled", extra={"memberId": who.subject, "orderId": orderId})
     metrics.add_metric(name="OrdersCancelled", unit="Count", value=1)

@@ -226,3 +226,25 @@ def test_sign_in_streak_follows_business_days(invoke: Invoke, tokens: Tokens, cl
         "streak": 1,
         "balance": 100,
     }
+
+
+@pytest.mark.parametrize(
+    ("folder", "method", "path"),
+    [
+        ("orders", "GET", "/orders/" + "x" * 3000),
+        ("orders", "POST", "/orders/a%23b/cancel"),
+        ("member_admin", "GET", "/admin/members/" + "m" * 100),
+        ("flash_sales", "GET", "/flash-sales/" + "s" * 5000 + "/claims/mine"),
+    ],
+)
+def test_hostile_path_ids_are_400_not_500(
+    invoke: Invoke, tokens: Tokens, folder: str, method: str, path: str
+) -> None:
+    token = tokens.admin() if "admin" in path else tokens.member()
+    status, body = invoke(folder, method, path, token=token)
+    assert status == 400 and body["error"]["code"] == "VALIDATION_ERROR", body
+
+
+def test_hostile_earn_member_id_is_400(invoke: Invoke, tokens: Tokens) -> None:
+    status, body = earn(invoke, tokens.service(), memberId="a#b", amountFen=100)
+    assert status == 400 and "memberId" in body["error"]["message"]
