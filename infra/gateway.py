@@ -65,6 +65,12 @@ class GatewayHandler(BaseHTTPRequestHandler):
 
     do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = do_GET
 
+    def __getattr__(self, name: str) -> Any:
+        # Any other method (TRACE, QUERY, ...) reaches routing too: a 404/405 as API Gateway answers, not 501.
+        if name.startswith("do_"):
+            return self.do_GET
+        raise AttributeError(name)
+
     def log_message(self, format: str, *args: Any) -> None:
         log.debug(format, *args)
 

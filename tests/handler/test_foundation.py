@@ -248,3 +248,14 @@ def test_hostile_path_ids_are_400_not_500(
 def test_hostile_earn_member_id_is_400(invoke: Invoke, tokens: Tokens) -> None:
     status, body = earn(invoke, tokens.service(), memberId="a#b", amountFen=100)
     assert status == 400 and "memberId" in body["error"]["message"]
+
+
+def test_a_body_that_is_not_utf8_is_400(aws: None) -> None:
+    import base64
+
+    from tests.conftest import FakeContext, http_event, load_handler
+
+    event = http_event("POST", "/auth/login", None)
+    event["body"], event["isBase64Encoded"] = base64.b64encode(b"\xff\xfe{").decode(), True
+    response = load_handler("auth_login").lambda_handler(event, FakeContext())
+    assert response["statusCode"] == 400 and "VALIDATION_ERROR" in response["body"]
