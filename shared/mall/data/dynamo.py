@@ -109,6 +109,37 @@ def transact(items: list[dict[str, Any]]) -> None:
         raise
 
 
+def add(
+    pk: str,
+    sk: str,
+    counter: str,
+    amount: int,
+    *,
+    condition: str | None = None,
+    values: dict[str, Any] | None = None,
+    names: dict[str, str] | None = None,
+    also_set: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A transaction Update adding `amount` to `counter` (written `#c` in `condition`), optionally only
+    while `condition` holds; the old item comes back on failure so callers can tell why."""
+    expression = "ADD #c :amount"
+    if also_set:
+        expression += " SET " + ", ".join(f"#{k} = :{k}" for k in also_set)
+    request: dict[str, Any] = {
+        "TableName": table(),
+        "Key": to_item({"PK": pk, "SK": sk}),
+        "UpdateExpression": expression,
+        "ExpressionAttributeNames": {"#c": counter} | (names or {}) | {f"#{k}": k for k in also_set or {}},
+        "ExpressionAttributeValues": {":amount": value(amount)}
+        | {k: value(v) for k, v in (values or {}).items()}
+        | {f":{k}": value(v) for k, v in (also_set or {}).items()},
+    }
+    if condition:
+        request["ConditionExpression"] = condition
+        request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+    return {"Update": request}
+
+
 def get(pk: str, sk: str, *, consistent: bool = True) -> dict[str, Any] | None:
     response = client().get_item(
         TableName=table(), Key=to_item({"PK": pk, "SK": sk}), ConsistentRead=consistent

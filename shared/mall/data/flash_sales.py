@@ -99,62 +99,27 @@ def stock_left(sale: Sale, found: dict[tuple[str, str], dict[str, Any]]) -> list
 
 
 def take_unit_item(sale_id: str, shard: int) -> dict[str, Any]:
-    pk, sk = shard_key(sale_id, shard)
-    return {
-        "Update": {
-            "TableName": dynamo.table(),
-            "Key": dynamo.to_item({"PK": pk, "SK": sk}),
-            "UpdateExpression": "SET #left = #left - :one",
-            "ConditionExpression": "#left >= :one",
-            "ExpressionAttributeNames": {"#left": "left"},
-            "ExpressionAttributeValues": {":one": dynamo.value(1)},
-        }
-    }
+    return dynamo.add(*shard_key(sale_id, shard), "left", -1, condition="#c >= :one", values={":one": 1})
 
 
 def return_unit_item(sale_id: str, shard: int) -> dict[str, Any]:
-    pk, sk = shard_key(sale_id, shard)
-    return {
-        "Update": {
-            "TableName": dynamo.table(),
-            "Key": dynamo.to_item({"PK": pk, "SK": sk}),
-            "UpdateExpression": "ADD #left :one",
-            "ExpressionAttributeNames": {"#left": "left"},
-            "ExpressionAttributeValues": {":one": dynamo.value(1)},
-        }
-    }
+    return dynamo.add(*shard_key(sale_id, shard), "left", 1)
 
 
 def use_allowance_item(sale_id: str, member_id: str, limit: int, claim_id: str) -> dict[str, Any]:
     """Count a live (queued or confirmed) claim, only while the member is under the sale's limit."""
-    pk, sk = allowance_key(sale_id, member_id)
-    return {
-        "Update": {
-            "TableName": dynamo.table(),
-            "Key": dynamo.to_item({"PK": pk, "SK": sk}),
-            "UpdateExpression": "ADD #live :one SET #last = :claim",
-            "ConditionExpression": "attribute_not_exists(#live) OR #live < :limit",
-            "ExpressionAttributeNames": {"#live": "live", "#last": "lastClaimId"},
-            "ExpressionAttributeValues": {
-                ":one": dynamo.value(1),
-                ":limit": dynamo.value(limit),
-                ":claim": dynamo.value(claim_id),
-            },
-        }
-    }
+    return dynamo.add(
+        *allowance_key(sale_id, member_id),
+        "live",
+        1,
+        condition="attribute_not_exists(#c) OR #c < :limit",
+        values={":limit": limit},
+        also_set={"lastClaimId": claim_id},
+    )
 
 
 def release_allowance_item(sale_id: str, member_id: str) -> dict[str, Any]:
-    pk, sk = allowance_key(sale_id, member_id)
-    return {
-        "Update": {
-            "TableName": dynamo.table(),
-            "Key": dynamo.to_item({"PK": pk, "SK": sk}),
-            "UpdateExpression": "ADD #live :minus",
-            "ExpressionAttributeNames": {"#live": "live"},
-            "ExpressionAttributeValues": {":minus": dynamo.value(-1)},
-        }
-    }
+    return dynamo.add(*allowance_key(sale_id, member_id), "live", -1)
 
 
 def claim_put_item(claim: Claim) -> dict[str, Any]:

@@ -119,33 +119,13 @@ def transition_item(
 
 def count_limit_item(member_id: str, sku: str, quantity: int, limit: int) -> dict[str, Any]:
     """Add to the member's count for a product only while it stays within the limit."""
-    pk, sk = limit_key(member_id, sku)
-    return {
-        "Update": {
-            "TableName": dynamo.table(),
-            "Key": dynamo.to_item({"PK": pk, "SK": sk}),
-            "UpdateExpression": "ADD #count :q",
-            "ConditionExpression": "attribute_not_exists(#count) OR #count <= :room",
-            "ExpressionAttributeNames": {"#count": "count"},
-            "ExpressionAttributeValues": {
-                ":q": dynamo.value(quantity),
-                ":room": dynamo.value(limit - quantity),
-            },
-        }
-    }
+    room = {":room": limit - quantity}
+    condition = "attribute_not_exists(#c) OR #c <= :room"
+    return dynamo.add(*limit_key(member_id, sku), "count", quantity, condition=condition, values=room)
 
 
 def uncount_limit_item(member_id: str, sku: str, quantity: int) -> dict[str, Any]:
-    pk, sk = limit_key(member_id, sku)
-    return {
-        "Update": {
-            "TableName": dynamo.table(),
-            "Key": dynamo.to_item({"PK": pk, "SK": sk}),
-            "UpdateExpression": "ADD #count :minus",
-            "ExpressionAttributeNames": {"#count": "count"},
-            "ExpressionAttributeValues": {":minus": dynamo.value(-quantity)},
-        }
-    }
+    return dynamo.add(*limit_key(member_id, sku), "count", -quantity)
 
 
 def query_member_orders(member_id: str, limit: int, start: str | None) -> tuple[list[Order], str | None]:

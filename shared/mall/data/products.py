@@ -135,34 +135,18 @@ def take_stock_item(sku: str, quantity: int) -> dict[str, Any]:
     returned to tell why) if the product is unknown, off the shelf or short of stock."""
     if quantity < 1:
         raise ValueError("quantity must be at least 1")
-    return {
-        "Update": {
-            "TableName": dynamo.table(),
-            "Key": _key(sku),
-            "UpdateExpression": "SET #stock = #stock - :q",
-            "ConditionExpression": "attribute_exists(PK) AND #stock >= :q AND #status = :on",
-            "ExpressionAttributeNames": {"#stock": "stock", "#status": "status"},
-            "ExpressionAttributeValues": {
-                ":q": dynamo.value(quantity),
-                ":on": dynamo.value(ShelfStatus.ON_SHELF.value),
-            },
-            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-        }
-    }
+    return dynamo.add(
+        *product_key(sku),
+        "stock",
+        -quantity,
+        condition="attribute_exists(PK) AND #c >= :q AND #status = :on",
+        values={":q": quantity, ":on": ShelfStatus.ON_SHELF.value},
+        names={"#status": "status"},
+    )
 
 
 def return_stock_item(sku: str, quantity: int) -> dict[str, Any]:
     """A TransactWriteItems Update giving `quantity` units back (a cancelled or failed order)."""
     if quantity < 1:
         raise ValueError("quantity must be at least 1")
-    return {
-        "Update": {
-            "TableName": dynamo.table(),
-            "Key": _key(sku),
-            "UpdateExpression": "SET #stock = #stock + :q",
-            "ConditionExpression": "attribute_exists(PK)",
-            "ExpressionAttributeNames": {"#stock": "stock"},
-            "ExpressionAttributeValues": {":q": dynamo.value(quantity)},
-            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-        }
-    }
+    return dynamo.add(*product_key(sku), "stock", quantity, condition="attribute_exists(PK)")
