@@ -221,3 +221,14 @@ def test_unpaid_orders_cancel_themselves_after_15_minutes(invoke: Invoke, shop: 
     assert invoke("orders", "GET", f"/orders/{early['orderId']}", token=alice)[1]["status"] == "CANCELLED"
     assert shop.balance(alice) == 300 == shop.ledger_sum(alice)
     assert invoke("catalog", "GET", "/products/cup", token=alice)[1]["stock"] == 5
+
+
+def test_orders_page_newest_first_with_cursors(invoke: Invoke, shop: Any) -> None:
+    shop.product(pointsPrice=10)
+    alice, bob = shop.member("alice", points=100), shop.member("bob")
+    made = [shop.redeem(alice, f"k{i}")[1]["orderId"] for i in range(3)]
+    status, first = invoke("orders", "GET", "/orders", token=alice, query={"limit": "2"})
+    assert status == 200 and [o["orderId"] for o in first["items"]] == made[:0:-1]
+    assert invoke("orders", "GET", "/orders", token=bob, query={"cursor": first["nextCursor"]})[0] == 400
+    status, second = invoke("orders", "GET", "/orders", token=alice, query={"cursor": first["nextCursor"]})
+    assert [o["orderId"] for o in second["items"]] == made[:1]

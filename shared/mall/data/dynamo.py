@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -138,6 +139,28 @@ def add(
         request["ConditionExpression"] = condition
         request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
     return {"Update": request}
+
+
+def newest_first(
+    partition: str, limit: int, start: str | None, *, index: str = "GSI1", key: str = "GSI1PK"
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of an index partition, newest first. The position is DynamoDB's own LastEvaluatedKey
+    as JSON: only ever handed out inside a signed cursor, so it comes back exactly as we issued it."""
+    request: dict[str, Any] = {
+        "TableName": table(),
+        "IndexName": index,
+        "KeyConditionExpression": "#pk = :pk",
+        "ExpressionAttributeNames": {"#pk": key},
+        "ExpressionAttributeValues": to_item({":pk": partition}),
+        "ScanIndexForward": False,
+        "Limit": limit,
+    }
+    if start:
+        request["ExclusiveStartKey"] = to_item(json.loads(start))
+    response = client().query(**request)
+    items = [from_item(dict(i)) for i in response.get("Items", [])]
+    last = response.get("LastEvaluatedKey")
+    return items, (json.dumps(from_item(dict(last)), sort_keys=True) if last else None)
 
 
 def get(pk: str, sk: str, *, consistent: bool = True) -> dict[str, Any] | None:

@@ -160,24 +160,9 @@ def settle_claim_item(claim_id: str, status: ClaimStatus, **fields: str) -> dict
 
 
 def query_sales(limit: int, start: str | None) -> tuple[list[Sale], str | None]:
-    request: dict[str, Any] = {
-        "TableName": dynamo.table(),
-        "IndexName": "GSI1",
-        "KeyConditionExpression": "GSI1PK = :pk",
-        "ExpressionAttributeValues": dynamo.to_item({":pk": "SALES"}),
-        "ScanIndexForward": False,
-        "Limit": limit,
-    }
-    if start:
-        sale_id = start.rsplit("#", 1)[1]
-        pk, sk = sale_key(sale_id)
-        request["ExclusiveStartKey"] = dynamo.to_item(
-            {"PK": pk, "SK": sk, "GSI1PK": "SALES", "GSI1SK": start}
-        )
-    response = dynamo.client().query(**request)
-    sales = [to_sale(dynamo.from_item(dict(i))) for i in response.get("Items", [])]
-    last = response.get("LastEvaluatedKey")
-    return sales, (dynamo.from_item(dict(last))["GSI1SK"] if last else None)
+    """Latest start first through GSI1."""
+    items, position = dynamo.newest_first("SALES", limit, start)
+    return [to_sale(item) for item in items], position
 
 
 def stale_claim_ids(older_than: datetime) -> list[str]:

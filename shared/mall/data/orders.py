@@ -129,25 +129,9 @@ def uncount_limit_item(member_id: str, sku: str, quantity: int) -> dict[str, Any
 
 
 def query_member_orders(member_id: str, limit: int, start: str | None) -> tuple[list[Order], str | None]:
-    """Newest first through GSI1; the position is the GSI sort key of the last order returned."""
-    request: dict[str, Any] = {
-        "TableName": dynamo.table(),
-        "IndexName": "GSI1",
-        "KeyConditionExpression": "GSI1PK = :pk",
-        "ExpressionAttributeValues": dynamo.to_item({":pk": f"ORDERS#{member_id}"}),
-        "ScanIndexForward": False,
-        "Limit": limit,
-    }
-    if start:
-        order_id = start.rsplit("#", 1)[1]
-        pk, sk = order_key(order_id)
-        request["ExclusiveStartKey"] = dynamo.to_item(
-            {"PK": pk, "SK": sk, "GSI1PK": f"ORDERS#{member_id}", "GSI1SK": start}
-        )
-    response = dynamo.client().query(**request)
-    orders = [to_order(dynamo.from_item(dict(i))) for i in response.get("Items", [])]
-    last = response.get("LastEvaluatedKey")
-    return orders, (dynamo.from_item(dict(last))["GSI1SK"] if last else None)
+    """Newest first through GSI1."""
+    items, position = dynamo.newest_first(f"ORDERS#{member_id}", limit, start)
+    return [to_order(item) for item in items], position
 
 
 def overdue_order_ids(now: datetime) -> list[str]:
