@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import sys
@@ -54,6 +55,16 @@ def table_definitions() -> list[dict[str, Any]]:
     return requests
 
 
+@functools.lru_cache(maxsize=1)
+def template_router() -> Any:
+    """API Gateway's route keys ("GET /orders/{orderId}") come from the template, as they do deployed."""
+    from infra.routing import Router
+    from infra.template import load_template
+
+    functions = load_template(ROOT / "template.yaml").functions
+    return Router((route, fn.logical_id) for fn in functions for route in fn.routes)
+
+
 @dataclass
 class FakeContext:
     function_name: str = "test-function"
@@ -87,7 +98,9 @@ def http_event(
 ) -> dict[str, Any]:
     """An API Gateway HTTP API (payload 2.0) event, built from events/http_request.json."""
     event = json.loads((EVENTS / "http_request.json").read_text())
-    event["routeKey"] = f"{method} {path}"
+    matched = template_router().match(method, path.split("?", 1)[0])
+    event["routeKey"] = matched.route_key if matched else f"{method} {path}"
+    event["pathParameters"] = matched.path_parameters if matched else None
     event["rawPath"] = path
     event["requestContext"]["http"].update(method=method, path=path)
     event["requestContext"]["routeKey"] = event["routeKey"]

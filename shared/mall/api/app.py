@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +12,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from mall.api import gate
 from mall.auth.wechat import WeChatUnavailable
 from mall.errors import Contention, DomainError
 from mall.observability import logger, metrics, tracer
@@ -79,27 +77,6 @@ def make_app(*routers: APIGatewayHttpRouter) -> APIGatewayHttpResolver:
     return app
 
 
-def _text_body(event: dict[str, Any]) -> str | None:
-    """The body as text (API Gateway base64-encodes bodies it sees as binary); None if not UTF-8."""
-    body = event.get("body") or ""
-    if event.get("isBase64Encoded"):
-        try:
-            body = base64.b64decode(body).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
-            return None
-        event["body"], event["isBase64Encoded"] = body, False
-    return str(body)
-
-
-def _bad_body() -> dict[str, Any]:
-    return {
-        "statusCode": 400,
-        "headers": {"Content-Type": content_types.APPLICATION_JSON},
-        "body": json.dumps({"error": {"code": "VALIDATION_ERROR", "message": "body: not UTF-8 JSON"}}),
-        "isBase64Encoded": False,
-    }
-
-
 def entrypoint(app: APIGatewayHttpResolver) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
     """The Lambda handler: correlation id in every log line, metrics flushed, traced."""
     settings()  # a misconfigured environment fails the cold start, not the first request
@@ -108,14 +85,9 @@ def entrypoint(app: APIGatewayHttpResolver) -> Callable[[dict[str, Any], LambdaC
     @tracer.capture_lambda_handler
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        body = _text_body(event)
-        if body is None:
-            return _bad_body()
-        # The API speaks only JSON: a JSON body sent without its content type (curl -d says form) is JSON.
-        headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
-        if body.lstrip()[:1] in ("{", "[") and "json" not in headers.get("content-type", ""):
-            headers["content-type"] = "application/json"
-        event["headers"] = headers
+        refused = gate.admit(event)
+        if refused is not None:
+            return refused
         return app.resolve(event, context)
 
     return handler

@@ -82,11 +82,29 @@ def settle_expired(account: Account, today: date, at: datetime) -> Change:
     return change
 
 
+MAX_EXPIRE_ENTRIES = (
+    20  # beyond this many due lots, one entry covers them all (a transaction holds 100 items)
+)
+
+
 def expire_due(change: Change, today: date, at: datetime) -> None:
-    """Within a change: expire the lots whose last day is before `today` (e.g. just refunded ones)."""
-    for day, points in sorted(change.account.lots.items()):
-        if date.fromisoformat(day) >= today:
-            break
+    """Within a change: expire the lots whose last day is before `today` (e.g. just refunded ones).
+
+    One EXPIRE entry per lot, so the ledger says which expiry took what; an account that went unsettled
+    for months (many lots due at once) gets a single entry for all of them instead."""
+    due = {day: pts for day, pts in sorted(change.account.lots.items()) if date.fromisoformat(day) < today}
+    if not due:
+        return
+    remaining = {day: pts for day, pts in change.account.lots.items() if day not in due}
+    if len(due) > MAX_EXPIRE_ENTRIES:
+        change.account = replace(change.account, lots=remaining)
+        first, last = min(due), max(due)
+        note = f"{len(due)} lots expiring {first} to {last}"
+        change.record(
+            at, today, EntryType.EXPIRE, "EXPIRY", -sum(due.values()), ref=f"EXPIRY#{last}", note=note
+        )
+        return
+    for day, points in due.items():
         lots = dict(change.account.lots)
         del lots[day]
         change.account = replace(change.account, lots=lots)

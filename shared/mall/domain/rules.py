@@ -38,7 +38,9 @@ class Rules(CamelModel):
         default=[5, 5, 10, 10, 15, 15, 30], min_length=1, max_length=366
     )
     purchase_points_per_yuan: float = Field(default=1, ge=0, le=1000)
-    category_rates: dict[str, Annotated[float, Field(ge=0, le=100)]] = Field(default_factory=dict)
+    category_rates: dict[
+        Annotated[str, Field(min_length=1, max_length=64)], Annotated[float, Field(ge=0, le=100)]
+    ] = Field(default_factory=dict, max_length=500)
     tiers: list[Tier] = Field(
         default_factory=lambda: [
             Tier(name="MEMBER", threshold=0, multiplier=1.0),
@@ -52,14 +54,14 @@ class Rules(CamelModel):
     daily_cap: int = Field(default=500, ge=0, le=100_000_000)
     expiry: Expiry = Field(default_factory=lambda: RollingExpiry(mode="ROLLING", days=365))
     reminder_days: int = Field(default=7, ge=0, le=365)
-    time_zone: str = "Asia/Shanghai"
+    time_zone: str = Field(default="Asia/Shanghai", max_length=64, pattern=r"^[A-Za-z][A-Za-z0-9_+\-/]*$")
 
     @field_validator("time_zone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
+        except (ZoneInfoNotFoundError, ValueError, OSError, RecursionError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 

@@ -41,6 +41,11 @@ def sweep(time_left_ms: TimeLeft, margin_ms: int = STOP_MARGIN_MS) -> dict[str, 
                 logger.warning("expiry sweep: account stayed contended", extra={"memberId": member_id})
                 skipped += 1
                 continue
+            except Exception:
+                # One broken account must not stop every later one from expiring: log it, go on.
+                logger.exception("expiry sweep: account failed", extra={"memberId": member_id})
+                skipped += 1
+                continue
             expired += 1
     return _result(expired, skipped, complete=skipped == 0)
 

@@ -295,7 +295,14 @@ def settle(claim_id: str) -> str:
 def recover_stale_claims(now: datetime | None = None) -> dict[str, int]:
     """Scheduled: settle claims whose message was lost or keeps failing, so none stays QUEUED forever."""
     stale = flash_sales.stale_claim_ids((now or clock.now()) - RECOVER_AFTER)
-    outcomes = [settle(claim_id) for claim_id in stale]
+    outcomes = []
+    for claim_id in stale:
+        try:
+            outcomes.append(settle(claim_id))
+        except Exception:
+            # One claim that cannot be settled now must not hold up the others; it stays due.
+            logger.exception("claim recovery failed", extra={"claimId": claim_id})
+            outcomes.append("ERROR")
     return {
         "stale": len(stale),
         "confirmed": outcomes.count(ClaimStatus.CONFIRMED.value),
