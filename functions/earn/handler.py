@@ -40,7 +40,7 @@ class EarnBody(WireModel):
 
 @router.post("/earn", summary="Award points for a purchase, task or campaign", tags=["service"])
 def post_earn(body: EarnBody, caller: Annotated[Principal, Depends(service)]) -> EarnResultView:
-    result = award(EarnRequest(**body.model_dump()))
+    result = award(EarnRequest(merchant=caller.subject, **body.model_dump()))
     logger.info(
         "earn", extra={"memberId": body.member_id, "eventId": body.event_id, "awarded": result.awarded}
     )

@@ -28,9 +28,7 @@ def _declared_roles(func: typing.Any) -> frozenset[Role] | None:
     return None
 
 
-def test_every_route_declares_the_roles_the_gate_enforces(monkeypatch: typing.Any) -> None:
-    monkeypatch.setenv("TABLE_NAME", "PointsTable")
-    monkeypatch.setenv("SIGNING_KEY_SECRET_ID", "SigningKeySecret")
+def test_every_route_declares_the_roles_the_gate_enforces(aws: None) -> None:
     checked = 0
     for folder in sorted(os.listdir(ROOT / "functions")):
         router = getattr(load_handler(folder), "router", None)

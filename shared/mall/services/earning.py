@@ -21,6 +21,7 @@ from mall.services.views import EarnResultView, SignInResultView
 
 @dataclass(frozen=True)
 class EarnRequest:
+    merchant: str  # event ids are unique per merchant (the service caller), not across merchants
     member_id: str
     event_id: str
     kind: EarnKind
@@ -34,12 +35,13 @@ class EarnRequest:
         return hashlib.sha256(body.encode()).hexdigest()
 
 
-def _event_key(event_id: str) -> dict[str, str]:
-    return {"PK": f"EVENT#{event_id}", "SK": "EVENT"}
+def _event_key(request: EarnRequest) -> dict[str, str]:
+    return {"PK": f"EVENT#{request.merchant}#{request.event_id}", "SK": "EVENT"}
 
 
-def _stored_event(event_id: str) -> dict[str, Any] | None:
-    return dynamo.get(f"EVENT#{event_id}", "EVENT")
+def _stored_event(request: EarnRequest) -> dict[str, Any] | None:
+    key = _event_key(request)
+    return dynamo.get(key["PK"], key["SK"])
 
 
 def _replay(request: EarnRequest, stored: dict[str, Any]) -> EarnResultView:
@@ -73,7 +75,7 @@ def award(request: EarnRequest) -> EarnResultView:
         return outcome.change, result
 
     def marker(change: Change, result: EarnResultView) -> list[dict[str, Any]]:
-        values = _event_key(request.event_id) | {
+        values = _event_key(request) | {
             "memberId": request.member_id,
             "fingerprint": request.fingerprint(),
             "result": result.model_dump(by_alias=True, exclude={"replayed"}),
@@ -90,7 +92,7 @@ def award(request: EarnRequest) -> EarnResultView:
         return change_account(request.member_id, decide, marker, replay)
     except DomainError:
         # A known event answers its first result even if the account has since been frozen or removed.
-        stored = _stored_event(request.event_id)
+        stored = _stored_event(request)
         if stored is not None:
             return _replay(request, stored)
         raise
