@@ -137,21 +137,9 @@ def write_change(change: Change, zone: ZoneInfo, extra: list[dict[str, Any]] | N
     )
 
 
-def query_ledger(member_id: str, limit: int, start_sk: str | None) -> tuple[list[dict[str, Any]], str | None]:
-    """Newest first; returns the items and the sort key to continue after (or None)."""
-    request: dict[str, Any] = {
-        "TableName": dynamo.table(),
-        "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
-        "ExpressionAttributeValues": dynamo.to_item({":pk": f"MEMBER#{member_id}", ":prefix": "LEDGER#"}),
-        "ScanIndexForward": False,
-        "Limit": limit,
-    }
-    if start_sk:
-        request["ExclusiveStartKey"] = dynamo.to_item({"PK": f"MEMBER#{member_id}", "SK": start_sk})
-    response = dynamo.client().query(**request)
-    items = [dynamo.from_item(i) for i in response.get("Items", [])]
-    last = response.get("LastEvaluatedKey")
-    return items, (dynamo.from_item(last)["SK"] if last else None)
+def query_ledger(member_id: str, limit: int, start: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    """Newest first; the items and the position to continue after (or None at the end)."""
+    return dynamo.newest_first(f"MEMBER#{member_id}", limit, start, sort_prefix="LEDGER#")
 
 
 def now_iso(at: datetime, zone: ZoneInfo) -> str:

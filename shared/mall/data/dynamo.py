@@ -142,25 +142,44 @@ def add(
 
 
 def newest_first(
-    partition: str, limit: int, start: str | None, *, index: str = "GSI1", key: str = "GSI1PK"
+    partition: str,
+    limit: int,
+    start: str | None,
+    *,
+    index: str | None = None,
+    keys: tuple[str, str] = ("PK", "SK"),
+    sort_prefix: str | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """One page of an index partition, newest first. The position is DynamoDB's own LastEvaluatedKey
-    as JSON: only ever handed out inside a signed cursor, so it comes back exactly as we issued it."""
+    """One page of a partition (of the table or of `index`, whose key attributes are `keys`), newest first.
+
+    Reads one item more than asked so the last page says so (no cursor to an empty page). The position
+    is the key of the last item as JSON: only ever handed out inside a signed cursor, so it comes back
+    exactly as we issued it."""
+    pk_attr, sk_attr = keys
+    condition = "#pk = :pk" + (" AND begins_with(#sk, :prefix)" if sort_prefix else "")
     request: dict[str, Any] = {
         "TableName": table(),
-        "IndexName": index,
-        "KeyConditionExpression": "#pk = :pk",
-        "ExpressionAttributeNames": {"#pk": key},
-        "ExpressionAttributeValues": to_item({":pk": partition}),
+        "KeyConditionExpression": condition,
+        "ExpressionAttributeNames": {"#pk": pk_attr} | ({"#sk": sk_attr} if sort_prefix else {}),
+        "ExpressionAttributeValues": to_item(
+            {":pk": partition} | ({":prefix": sort_prefix} if sort_prefix else {})
+        ),
         "ScanIndexForward": False,
-        "Limit": limit,
+        "Limit": limit + 1,
     }
+    if index:
+        request["IndexName"] = index
     if start:
         request["ExclusiveStartKey"] = to_item(json.loads(start))
     response = client().query(**request)
     items = [from_item(dict(i)) for i in response.get("Items", [])]
-    last = response.get("LastEvaluatedKey")
-    return items, (json.dumps(from_item(dict(last)), sort_keys=True) if last else None)
+    last: dict[str, Any] | None = None
+    if len(items) > limit:
+        items = items[:limit]
+        last = {k: items[-1][k] for k in dict.fromkeys(("PK", "SK", pk_attr, sk_attr))}
+    elif response.get("LastEvaluatedKey"):  # DynamoDB's 1 MB page cap ended the query early
+        last = from_item(dict(response["LastEvaluatedKey"]))
+    return items, (json.dumps(last, sort_keys=True) if last else None)
 
 
 def get(pk: str, sk: str, *, consistent: bool = True) -> dict[str, Any] | None:

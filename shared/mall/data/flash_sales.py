@@ -161,7 +161,7 @@ def settle_claim_item(claim_id: str, status: ClaimStatus, **fields: str) -> dict
 
 def query_sales(limit: int, start: str | None) -> tuple[list[Sale], str | None]:
     """Latest start first through GSI1."""
-    items, position = dynamo.newest_first("SALES", limit, start)
+    items, position = dynamo.newest_first("SALES", limit, start, index="GSI1", keys=("GSI1PK", "GSI1SK"))
     return [to_sale(item) for item in items], position
 
 

@@ -90,18 +90,6 @@ def set_push(member_id: str, notification_id: str, status: PushStatus, error: st
     )
 
 
-def query(member_id: str, limit: int, start_sk: str | None) -> tuple[list[dict[str, Any]], str | None]:
-    """Newest first; returns the items and the sort key to continue after (or None)."""
-    request: dict[str, Any] = {
-        "TableName": dynamo.table(),
-        "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
-        "ExpressionAttributeValues": dynamo.to_item({":pk": _member_pk(member_id), ":prefix": _NOTIFICATION}),
-        "ScanIndexForward": False,
-        "Limit": limit,
-    }
-    if start_sk:
-        request["ExclusiveStartKey"] = dynamo.to_item({"PK": _member_pk(member_id), "SK": start_sk})
-    response = dynamo.client().query(**request)
-    items = [dynamo.from_item(dict(i)) for i in response.get("Items", [])]
-    last = response.get("LastEvaluatedKey")
-    return items, (str(dynamo.from_item(dict(last))["SK"]) if last else None)
+def query(member_id: str, limit: int, start: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    """Newest first; the items and the position to continue after (or None at the end)."""
+    return dynamo.newest_first(_member_pk(member_id), limit, start, sort_prefix=_NOTIFICATION)

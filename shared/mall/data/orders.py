@@ -130,7 +130,9 @@ def uncount_limit_item(member_id: str, sku: str, quantity: int) -> dict[str, Any
 
 def query_member_orders(member_id: str, limit: int, start: str | None) -> tuple[list[Order], str | None]:
     """Newest first through GSI1."""
-    items, position = dynamo.newest_first(f"ORDERS#{member_id}", limit, start)
+    items, position = dynamo.newest_first(
+        f"ORDERS#{member_id}", limit, start, index="GSI1", keys=("GSI1PK", "GSI1SK")
+    )
     return [to_order(item) for item in items], position
 
 
