@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from mall.api.app import entrypoint, make_app
+from mall.api.openapi import contract_document
 
 # Deployed with CodeUri functions/, so every sibling function folder is packaged next to this one.
 _FUNCTIONS = Path(__file__).resolve().parent.parent
@@ -37,9 +38,10 @@ def _sibling_routers() -> list[APIGatewayHttpRouter]:
 
 @lru_cache(maxsize=1)
 def document() -> str:
-    return make_app(*_sibling_routers()).get_openapi_json_schema(
+    generated = make_app(*_sibling_routers()).get_openapi_json_schema(
         title="Points mall API", version="1.0.0", description="积分商城 backend: see ../shared/API.md"
     )
+    return contract_document(generated)
 
 
 @router.get("/openapi.json", include_in_schema=False)
