@@ -28,9 +28,9 @@ class Principal:
     role: Role
 
 
-def issue(principal: Principal) -> tuple[str, datetime]:
+def issue(principal: Principal, lifetime: timedelta = TOKEN_LIFETIME) -> tuple[str, datetime]:
     issued = clock.now()
-    expires = issued + TOKEN_LIFETIME
+    expires = issued + lifetime
     claims = {
         "sub": principal.subject,
         "role": principal.role.value,
