@@ -7,16 +7,11 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from mall.observability import logger, metrics, tracer
+from mall.observability import logger, metrics, observed
 from mall.services.reminders import remind
-from mall.settings import settings
-
-settings()
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@observed
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     result = remind(context.get_remaining_time_in_millis)
     logger.info("expiry reminders", extra=result)

@@ -9,11 +9,9 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from mall.observability import logger, metrics, tracer
+from mall.observability import logger, metrics, observed
 from mall.services.flash_sales import settle
-from mall.settings import settings
 
-settings()
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
@@ -25,9 +23,7 @@ def settle_record(record: SQSRecord) -> str:
     return outcome
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@observed
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return process_partial_response(
         event=event, record_handler=settle_record, processor=processor, context=context

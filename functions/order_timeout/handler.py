@@ -6,16 +6,11 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from mall.observability import logger, metrics, tracer
+from mall.observability import logger, metrics, observed
 from mall.services.orders import cancel_overdue
-from mall.settings import settings
-
-settings()
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@observed
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     result = cancel_overdue()
     logger.info("unpaid orders timed out", extra=result)

@@ -12,16 +12,11 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from mall.observability import logger, metrics, tracer
+from mall.observability import logger, metrics, observed
 from mall.services.stats import count_stream_batch
-from mall.settings import settings
-
-settings()
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@observed
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     records = event.get("Records") or []
     outcome = count_stream_batch(records)

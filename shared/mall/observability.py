@@ -1,10 +1,26 @@
 """One Logger, Metrics and Tracer per process, shared by every module."""
 
 import os
+from collections.abc import Callable
+from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 logger = Logger()
 # The template sets POWERTOOLS_METRICS_NAMESPACE; the default keeps a bare import (a script, a test) working.
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "PointsMall"))
 tracer = Tracer()
+
+
+def observed(
+    handler: Callable[[dict[str, Any], LambdaContext], Any],
+) -> Callable[[dict[str, Any], LambdaContext], Any]:
+    """A non-HTTP handler (schedule, queue, stream): settings checked at cold start, context in every log
+    line, traced, metrics flushed."""
+    from mall.settings import settings
+
+    settings()
+    return logger.inject_lambda_context(clear_state=True)(
+        tracer.capture_lambda_handler(metrics.log_metrics(handler))
+    )
