@@ -23,7 +23,7 @@ deps: $(DEPS) $(NODE_DEPS)
 # Without npm the runner itself explains what is missing (or runs on moto with ARGS=--allow-moto-dynamodb).
 run: $(DEPS)
 	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory $(NODE_DEPS); fi
-	PORT=$(PORT) $(PY) -m infra.local_server $(ARGS)
+	PORT=$(PORT) $(PY) -m local_stack.local_server $(ARGS)
 
 lint: $(DEPS)
 	$(PY) -m ruff check .

@@ -38,7 +38,7 @@ LOCAL_ENV = {
 
 def table_definitions() -> list[dict[str, Any]]:
     """CreateTable requests for every table in template.yaml (the single source of truth)."""
-    from infra.template import load_template
+    from local_stack.template import load_template
 
     requests = []
     for table in load_template(ROOT / "template.yaml").tables:
@@ -58,8 +58,8 @@ def table_definitions() -> list[dict[str, Any]]:
 @functools.lru_cache(maxsize=1)
 def template_router() -> Any:
     """API Gateway's route keys ("GET /orders/{orderId}") come from the template, as they do deployed."""
-    from infra.routing import Router
-    from infra.template import load_template
+    from local_stack.routing import Router
+    from local_stack.template import load_template
 
     functions = load_template(ROOT / "template.yaml").functions
     return Router((route, fn.logical_id) for fn in functions for route in fn.routes)

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from infra.local_server import running_stack
+from local_stack.local_server import running_stack
 from tests.bench.meter import Meter
 from tests.conftest import FakeContext, http_event, load_handler
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from infra.mint_token import main
+from deploy.mint_token import main
 from tests.conftest import Invoke
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import boto3
 import pytest
 
-from infra.stream_consumer import stream_event, stream_record
+from local_stack.stream_consumer import stream_event, stream_record
 from tests.conftest import FakeContext, Invoke, Tokens, load_handler
 
 STREAM_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/PointsTable/stream/2025-01-01T00:00:00.000"

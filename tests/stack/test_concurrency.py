@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import requests
 
-from infra.local_server import running_stack
+from local_stack.local_server import running_stack
 
 
 class Api:

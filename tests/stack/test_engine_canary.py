@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from infra.engines import client, start_engines
+from local_stack.engines import client, start_engines
 
 THREADS = 40
 STOCK = 3

@@ -20,12 +20,12 @@ import boto3
 import pytest
 import requests
 
-from infra import engines
-from infra.engines import EngineUnavailable, start_engines
-from infra.events import http_api_response
-from infra.local_server import Stack, running_stack
-from infra.routing import Router
-from infra.template import HttpRoute, load_template
+from local_stack import engines
+from local_stack.engines import EngineUnavailable, start_engines
+from local_stack.events import http_api_response
+from local_stack.local_server import Stack, running_stack
+from local_stack.routing import Router
+from local_stack.template import HttpRoute, load_template
 
 TEMPLATE = """
 AWSTemplateFormatVersion: "2010-09-09"

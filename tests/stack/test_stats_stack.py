@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import requests
 
-from infra.local_server import running_stack
+from local_stack.local_server import running_stack
 
 DAY = "2030-06-15"
 LAG_LIMIT_SECONDS = 10.0

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from infra import DEFAULT_TEMPLATE, engines
-from infra.lambda_runtime import InvocationResult
-from infra.stream_consumer import (
+from local_stack import DEFAULT_TEMPLATE, engines
+from local_stack.lambda_runtime import InvocationResult
+from local_stack.stream_consumer import (
     StreamConsumer,
     check_pattern,
     first_failed,
@@ -25,7 +25,7 @@ from infra.stream_consumer import (
     stream_event,
     stream_record,
 )
-from infra.template import StreamEvent, TemplateError, load_template
+from local_stack.template import StreamEvent, TemplateError, load_template
 
 LEDGER = {"eventName": ["INSERT"], "dynamodb": {"Keys": {"SK": {"S": [{"prefix": "LEDGER#"}]}}}}
 ORDER = {

@@ -4,7 +4,7 @@ DynamoDB Local is required by default because moto does not serialise concurrent
 which is exactly what the flash-sale code relies on.  Every process started here is killed on exit,
 including when this process dies without cleaning up (Linux parent-death signal).
 
-``python -m infra.engines`` runs just the engines and prints their endpoints.
+``python -m local_stack.engines`` runs just the engines and prints their endpoints.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from infra import DEFAULT_STATE_DIR, LOCAL_REGION, REPO_ROOT
+from local_stack import DEFAULT_STATE_DIR, LOCAL_REGION, REPO_ROOT
 
 log = logging.getLogger(__name__)
 
@@ -277,7 +277,7 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run only the engines until Ctrl-C, e.g. to point tests at them with the *_ENDPOINT variables."""
-    parser = argparse.ArgumentParser(prog="python -m infra.engines", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python -m local_stack.engines", description=main.__doc__)
     parser.add_argument("--dynamodb-port", type=int, default=0)
     parser.add_argument("--moto-port", type=int, default=0)
     parser.add_argument("--data", type=Path, help="persist DynamoDB tables in this folder")

@@ -1,8 +1,8 @@
-"""Run the whole stack locally: ``python -m infra.local_server`` (what ``make run`` calls).
+"""Run the whole stack locally: ``python -m local_stack.local_server`` (what ``make run`` calls).
 
 Starts the engines, creates the template's resources, serves every HttpApi route on 127.0.0.1:$PORT
 through Lambda-like worker processes, polls SQS for queue-triggered functions, and seeds data through
-``infra/seed.py`` when that file exists.  ``running_stack()`` is the same thing for tests.
+``local_stack/seed.py`` when that file exists.  ``running_stack()`` is the same thing for tests.
 """
 
 from __future__ import annotations
@@ -23,15 +23,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from infra import DEFAULT_STATE_DIR, DEFAULT_TEMPLATE, LOCAL_REGION, REPO_ROOT, clock
-from infra.engines import Engines, EngineUnavailable, start_engines
-from infra.gateway import Backend, GatewayServer
-from infra.lambda_runtime import Invocation, InvocationResult
-from infra.resources import create_resources
-from infra.routing import Router
-from infra.sqs_consumer import QueueConsumer
-from infra.stream_consumer import StreamConsumer
-from infra.template import (
+from local_stack import DEFAULT_STATE_DIR, DEFAULT_TEMPLATE, LOCAL_REGION, REPO_ROOT, clock
+from local_stack.engines import Engines, EngineUnavailable, start_engines
+from local_stack.gateway import Backend, GatewayServer
+from local_stack.lambda_runtime import Invocation, InvocationResult
+from local_stack.resources import create_resources
+from local_stack.routing import Router
+from local_stack.sqs_consumer import QueueConsumer
+from local_stack.stream_consumer import StreamConsumer
+from local_stack.template import (
     FunctionSpec,
     Physical,
     StackTemplate,
@@ -40,7 +40,7 @@ from infra.template import (
     load_template,
     resolve,
 )
-from infra.workers import WorkerPool
+from local_stack.workers import WorkerPool
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +157,7 @@ def running_stack(
 ) -> Iterator[Stack]:
     """Start everything in the background, yield a :class:`Stack`, and tear it all down on exit.
 
-    ``port=0`` picks a free port.  ``seed`` is True (use ``infra/seed.py`` if present), False, or a
+    ``port=0`` picks a free port.  ``seed`` is True (use ``local_stack/seed.py`` if present), False, or a
     ``seed(base_url)`` callable.  ``log_file`` True appends handler output to ``state_dir/stack.log``,
     a path appends there, None/False leaves it on this process's stderr.
     """
@@ -318,9 +318,9 @@ def _run_seed(seed: bool | Seed, url: str) -> None:
         return
     try:
         if seed is True:
-            if importlib.util.find_spec("infra.seed") is None:
+            if importlib.util.find_spec("local_stack.seed") is None:
                 return
-            seed = importlib.import_module("infra.seed").seed
+            seed = importlib.import_module("local_stack.seed").seed
         seed(url)  # type: ignore[operator]
         log.info("seeded via %s", getattr(seed, "__module__", seed))
     except Exception:
@@ -361,7 +361,7 @@ def _banner(stack: Stack, seconds: float, log_target: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """CLI entry point; returns the process exit status."""
-    parser = argparse.ArgumentParser(prog="python -m infra.local_server", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m local_stack.local_server", description=__doc__)
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", DEFAULT_PORT)))
     parser.add_argument(
         "--workers",
@@ -379,7 +379,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--template", type=Path, default=DEFAULT_TEMPLATE)
     parser.add_argument("--log-file", type=Path, help="write handler output here instead of stderr")
-    parser.add_argument("--no-seed", action="store_true", help="do not run infra/seed.py")
+    parser.add_argument("--no-seed", action="store_true", help="do not run local_stack/seed.py")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     stop = threading.Event()

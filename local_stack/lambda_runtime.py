@@ -23,7 +23,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from infra import LOCAL_ACCOUNT_ID, LOCAL_REGION
+from local_stack import LOCAL_ACCOUNT_ID, LOCAL_REGION
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Local stack runner: runs the SAM template's functions against local engines without Docker or AWS.
 
-The template (``template.yaml``) is the single source of truth; ``infra.local_server`` is the entry point.
+The template (``template.yaml``) is the single source of truth; ``local_stack.local_server`` is the
+entry point.
 """
 
 from pathlib import Path

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from infra.template import HttpRoute, TemplateError
+from local_stack.template import HttpRoute, TemplateError
 
 
 @dataclass(frozen=True)

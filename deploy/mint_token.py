@@ -1,6 +1,6 @@
 """Mint a service or admin token for a deployed stack (there is no dev login there).
 
-    python -m infra.mint_token --secret-id <SigningKeySecret ARN> --role service --name shop --hours 720
+    python -m deploy.mint_token --secret-id <SigningKeySecret ARN> --role service --name shop --hours 720
 
 Reads the signing key from Secrets Manager with your AWS credentials, so only someone allowed to read
 that secret can mint. Member tokens come only from WeChat login."""

@@ -24,10 +24,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from infra import LOCAL_REGION
-from infra.engines import client
-from infra.lambda_runtime import InvocationResult
-from infra.template import StreamEvent, TemplateError
+from local_stack import LOCAL_REGION
+from local_stack.engines import client
+from local_stack.lambda_runtime import InvocationResult
+from local_stack.template import StreamEvent, TemplateError
 
 log = logging.getLogger(__name__)
 

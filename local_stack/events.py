@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
-from infra import LOCAL_ACCOUNT_ID, LOCAL_REGION
+from local_stack import LOCAL_ACCOUNT_ID, LOCAL_REGION
 
 
 @dataclass(frozen=True)

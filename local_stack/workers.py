@@ -22,7 +22,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 
-from infra.lambda_runtime import Invocation, InvocationResult, serve
+from local_stack.lambda_runtime import Invocation, InvocationResult, serve
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ class WorkerPool:
         # forkserver: workers fork from one warm process that has boto3 imported already, so starting
         # (and replacing) a worker is cheap and they do not re-run the parent's imports.
         self._ctx = multiprocessing.get_context("forkserver")
-        self._ctx.set_forkserver_preload(["infra.lambda_runtime", "boto3"])
+        self._ctx.set_forkserver_preload(["local_stack.lambda_runtime", "boto3"])
         self._sys_path = list(sys_path)
         self._log_file = str(log_file) if log_file else None
         # Most recently used last: a warm worker of the same function takes the next invocation, as Lambda

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from infra import LOCAL_ACCOUNT_ID, LOCAL_REGION
+from local_stack import LOCAL_ACCOUNT_ID, LOCAL_REGION
 
 FUNCTION_TYPE = "AWS::Serverless::Function"
 TABLE_TYPE = "AWS::DynamoDB::Table"

@@ -16,9 +16,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from infra import LOCAL_ACCOUNT_ID, LOCAL_REGION
-from infra.engines import SECRETS_DATA_FILE, client
-from infra.template import (
+from local_stack import LOCAL_ACCOUNT_ID, LOCAL_REGION
+from local_stack.engines import SECRETS_DATA_FILE, client
+from local_stack.template import (
     Physical,
     QueueSpec,
     SecretSpec,

@@ -12,10 +12,10 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from infra.engines import client
-from infra.events import sqs_event
-from infra.lambda_runtime import InvocationResult
-from infra.template import SqsEvent
+from local_stack.engines import client
+from local_stack.events import sqs_event
+from local_stack.lambda_runtime import InvocationResult
+from local_stack.template import SqsEvent
 
 log = logging.getLogger(__name__)
 

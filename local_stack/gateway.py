@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from infra import clock
-from infra.events import HttpRequest, HttpResponse, http_api_event, http_api_response, scheduled_event
-from infra.lambda_runtime import InvocationResult
-from infra.routing import Router
-from infra.template import ScheduleEvent
+from local_stack import clock
+from local_stack.events import HttpRequest, HttpResponse, http_api_event, http_api_response, scheduled_event
+from local_stack.lambda_runtime import InvocationResult
+from local_stack.routing import Router
+from local_stack.template import ScheduleEvent
 
 log = logging.getLogger(__name__)
 
