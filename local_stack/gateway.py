@@ -1,7 +1,8 @@
 """The HTTP front door: an API Gateway HTTP API (payload 2.0) in front of the local functions.
 
 Also serves the local-only control routes, which do not exist in the deployed API:
-``/_local/clock`` (GET, POST ``{"now": ...}``, DELETE) and ``POST /_local/jobs/{name}/run``.
+``/_local/clock`` (GET, POST ``{"now": ...}``, DELETE), ``POST /_local/jobs/{name}/run`` and
+``GET /_local/environments`` (each function's execution environments: what is warm, what started cold).
 """
 
 from __future__ import annotations
@@ -30,9 +31,12 @@ from local_stack.routing import Router
 from local_stack.template import ScheduleEvent
 
 log = logging.getLogger(__name__)
+# waitress warns whenever a request waits for a thread; here waiting is normal (functions are at their cap).
+logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 
 JOB_PATH = re.compile(r"^/_local/jobs/([^/]+)/run/?$")
 CLOCK_PATH = "/_local/clock"
+ENVIRONMENTS_PATH = "/_local/environments"
 # API Gateway's payload limit: a larger body is answered 413 before it reaches a function.
 MAX_BODY_BYTES = 10 * 1024 * 1024
 # A burst of fresh connections waits in the kernel's queue instead of being reset.
@@ -59,6 +63,7 @@ class Backend:
     invoke: Callable[[str, Any], InvocationResult]
     jobs: Mapping[str, ScheduleEvent]
     clock_file: Path
+    environments: Callable[[], dict[str, Any]] = dict
 
 
 class _OneWriteTask(WSGITask):  # type: ignore[misc]
@@ -216,6 +221,12 @@ def _dispatch(backend: Backend, request: HttpRequest, request_id: str, host: str
     job = JOB_PATH.match(path)
     if job:
         return _run_job(backend, request, job.group(1)), f"[job {job.group(1)}]"
+    if path.rstrip("/") == ENVIRONMENTS_PATH:
+        if request.method != "GET":
+            return _error(
+                405, "METHOD_NOT_ALLOWED", f"{request.method} not allowed on {ENVIRONMENTS_PATH}"
+            ), "-"
+        return _json(200, backend.environments()), "[environments]"
     match = backend.router.match(request.method, path)
     if match is None:
         return _unmatched(backend, request), "-"

@@ -69,6 +69,7 @@ class Stack:
     invoker: FunctionInvoker
     dynamodb_is_moto: bool = False
     consumers: list[Consumer] = field(default_factory=list)
+    provisioned: dict[str, int] = field(default_factory=dict)  # environments started before ready
 
     @property
     def table_name(self) -> str:
@@ -219,6 +220,7 @@ def running_stack(
             invoke=invoker.invoke,
             jobs={fn.logical_id: fn.schedules[0] for fn in template.functions if fn.schedules},
             clock_file=clock_file,
+            environments=pool.status,
         )
         serving = threading.Thread(target=server.serve_forever, name="http-front-door", daemon=True)
         serving.start()
@@ -240,7 +242,7 @@ def running_stack(
         cleanup.callback(_stop, server, pool, stack.consumers)
         _start_consumers(stack.consumers, template, resources, engines.moto_endpoint, invoker)
         _start_stream_consumers(stack.consumers, template, resources, engines.dynamodb_endpoint, invoker)
-        _provision(template, resources, invoker)
+        stack.provisioned = _provision(template, resources, invoker)
         _run_seed(seed, url)
         log.info("local stack ready at %s in %.1f s", url, time.monotonic() - started)
         yield stack
@@ -325,12 +327,14 @@ def _start_stream_consumers(
             consumers.append(consumer)
 
 
-def _provision(template: StackTemplate, resources: Mapping[str, Physical], invoker: FunctionInvoker) -> None:
+def _provision(
+    template: StackTemplate, resources: Mapping[str, Physical], invoker: FunctionInvoker
+) -> dict[str, int]:
     """Start every function's provisioned concurrency, initialised, before the stack says it is ready."""
     wanted = {fn.logical_id: provisioned_concurrency(fn, template, resources) for fn in template.functions}
     wanted = {name: count for name, count in wanted.items() if count}
     if not wanted:
-        return
+        return {}
     started = time.monotonic()
     with ThreadPoolExecutor(len(wanted)) as starting:
         counts = dict(zip(wanted, starting.map(invoker.provision, wanted, wanted.values()), strict=True))
@@ -339,6 +343,7 @@ def _provision(template: StackTemplate, resources: Mapping[str, Physical], invok
         time.monotonic() - started,
         ", ".join(f"{name} {count}" for name, count in counts.items()),
     )
+    return counts
 
 
 def _stop(server: GatewayServer, pool: WorkerPool, consumers: list[Consumer]) -> None:
@@ -379,9 +384,15 @@ def _banner(stack: Stack, seconds: float, log_target: str) -> str:
         f"  DynamoDB: {stack.dynamodb_endpoint} ({engine})",
         f"  SQS + Secrets Manager (moto): {stack.moto_endpoint}",
         f"  handler logs: {log_target}",
+        *(
+            [f"  provisioned (warm): {', '.join(f'{fn} {n}' for fn, n in stack.provisioned.items())}"]
+            if stack.provisioned
+            else []
+        ),
         "Routes:",
         *(f"  {key:32} {fn}" for key, fn in routes),
         '  POST /_local/clock {"now": ISO-8601}   GET|DELETE /_local/clock',
+        "  GET /_local/environments   (warm and starting environments per function)",
         *(f"  POST /_local/jobs/{fn.logical_id}/run" for fn in stack.template.functions if fn.schedules),
         "Try:",
     ]

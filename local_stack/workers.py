@@ -32,6 +32,7 @@ from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
+from typing import Any
 
 from local_stack.lambda_runtime import Invocation, InvocationResult, serve
 
@@ -45,15 +46,18 @@ RESULT_GRACE_SECONDS = 0.5
 DEFAULT_IDLE_SECONDS = 300.0
 # Imported once in the forkserver, so every new environment starts with them loaded: a local convenience
 # that keeps scale-out cheap on a small machine (the benchmark measures real cold imports separately).
-PRELOAD = ["local_stack.lambda_runtime", "boto3", "botocore.client", "pydantic", "aws_lambda_powertools"]
+# Only libraries that read no environment variable at import: powertools does (the initialisation type,
+# the execution environment), so each environment imports it itself, after its variables are set.
+PRELOAD = ["local_stack.lambda_runtime", "boto3", "botocore.client", "pydantic", "pydantic_settings", "jwt"]
 
 
 def default_caps(cpus: int | None = None) -> tuple[int, int]:
-    """(global, per-function) environment caps for this machine: enough environments per function to
-    keep every core busy while others wait on DynamoDB, and room for a handful of functions at once."""
+    """(global, per-function) environment caps for this machine: per function, enough to keep every core
+    busy while others wait on DynamoDB; in all, room for eight functions at their cap (a member's visit
+    touches five, a rush two plus the queue and stream consumers) before one must give way."""
     cpus = cpus or os.cpu_count() or 2
-    per_function = max(4, 3 * cpus)
-    return min(64, max(4 * per_function, 16)), per_function
+    per_function = max(4, 2 * cpus)
+    return min(96, 8 * per_function), per_function
 
 
 class WorkerLost(RuntimeError):
@@ -173,6 +177,28 @@ class WorkerPool:
         """Environments alive per function."""
         with self._lock:
             return {name: fn.size for name, fn in self._functions.items() if fn.size}
+
+    def status(self) -> dict[str, Any]:
+        """What ``GET /_local/environments`` answers: the caps, cold starts so far, and per function its
+        environments (idle, busy, starting, provisioned) and the requests waiting for one."""
+        with self._lock:
+            functions = {
+                name: {
+                    "idle": len(fn.idle),
+                    "busy": fn.busy,
+                    "starting": fn.starting,
+                    "provisioned": fn.provisioned,
+                    "waiting": len(fn.waiters),
+                }
+                for name, fn in sorted(self._functions.items())
+                if fn.size or fn.waiters
+            }
+            return {
+                "maxEnvironments": self.max_workers,
+                "maxPerFunction": self.per_function,
+                "coldStarts": self.cold_starts,
+                "functions": functions,
+            }
 
     def invoke(self, inv: Invocation) -> InvocationResult:
         """Run ``inv``; failures come back as Lambda error payloads.  Raises :class:`PoolClosed` only."""

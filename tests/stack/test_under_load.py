@@ -109,12 +109,15 @@ def test_idle_environments_are_reaped_but_provisioned_ones_stay(project: Path) -
 
 
 def test_provisioned_environments_are_warm_before_the_stack_is_ready(stack: Stack) -> None:
-    pool = stack.invoker._pool
-    assert pool.sizes() == {"SlowFunction": 1}  # seed off, nothing invoked yet: only the provisioned one
-    before = pool.cold_starts
+    status = requests.get(stack.url + "/_local/environments", timeout=30).json()
+    # Seed off and nothing invoked yet: only the provisioned environment exists, initialised and idle.
+    assert status["functions"] == {
+        "SlowFunction": {"idle": 1, "busy": 0, "starting": 0, "provisioned": 1, "waiting": 0}
+    }
+    assert (status["maxEnvironments"], status["maxPerFunction"], status["coldStarts"]) == (4, 2, 1)
     body = requests.get(stack.url + "/slow", timeout=30).json()
     assert body["initType"] == "provisioned-concurrency"
-    assert pool.cold_starts == before
+    assert stack.invoker._pool.cold_starts == 1, "served warm: no environment started for it"
 
 
 def test_a_burst_of_200_fresh_connections_is_all_answered(stack: Stack) -> None:
@@ -215,20 +218,30 @@ def test_two_functions_alternating_under_concurrency_keep_their_warm_workers(sta
 
 
 def test_waiting_requests_are_served_in_arrival_order(stack: Stack) -> None:
-    """SlowFunction is at its cap of 2 while five more requests arrive; they start in arrival order."""
+    """SlowFunction is at its cap of 2 while five more requests arrive one by one; they start in the
+    order they arrived (each is seen waiting before the next is sent)."""
 
     def slow(seconds: float) -> dict[str, Any]:
         response = requests.get(stack.url + "/slow", params={"sleep": str(seconds)}, timeout=30)
         assert response.status_code == 200
         return dict(response.json())
 
+    def until(busy: int, waiting: int) -> None:
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            slow_status = stack.invoker._pool.status()["functions"].get("SlowFunction", {})
+            if (slow_status.get("busy"), slow_status.get("waiting")) == (busy, waiting):
+                return
+            time.sleep(0.005)
+        raise AssertionError(f"SlowFunction never had {busy} busy and {waiting} waiting: {slow_status}")
+
     with ThreadPoolExecutor(7) as threads:
-        blockers = [threads.submit(slow, 0.8) for _ in range(2)]
-        time.sleep(0.3)
+        blockers = [threads.submit(slow, 0.9) for _ in range(2)]
+        until(busy=2, waiting=0)
         queued = []
-        for _ in range(5):
-            queued.append(threads.submit(slow, 0.1))
-            time.sleep(0.05)
+        for arrived in range(1, 6):
+            queued.append(threads.submit(slow, 0.05))
+            until(busy=2, waiting=arrived)
         starts = [f.result()["started"] for f in queued]
         assert all(f.result()["ok"] for f in blockers)
     assert starts == sorted(starts), starts
