@@ -45,7 +45,7 @@ canary: deps
 	$(PY) -m pytest tests/stack/test_engine_canary.py
 
 bench: deps
-	$(PY) -m tests.bench.round_trips
+	$(PY) -m tests.bench $(ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules .local .pytest_cache .mypy_cache .ruff_cache

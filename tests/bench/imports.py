@@ -1,0 +1,101 @@
+"""Cold-start import time of every function against a bare boto3 handler, in fresh interpreters.
+
+Each function's module is imported in a new process with that function's environment, as Lambda's init
+phase does; the baseline imports boto3 and creates a DynamoDB client, the least any of these functions
+does.  Medians of several interleaved rounds, after one round that fills the bytecode caches.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from local_stack import REPO_ROOT
+from local_stack.template import StackTemplate
+from tests.bench.progress import Progress
+
+# As Lambda's runtime does: the code directory first on the path, the handler's module imported by name.
+IMPORT_HANDLER = """
+import importlib, sys, time
+sys.path.insert(0, ".")
+started = time.perf_counter()
+importlib.import_module("{module}")
+print(time.perf_counter() - started)
+"""
+
+BARE_BOTO3 = """
+import time
+started = time.perf_counter()
+import boto3
+client = boto3.client("dynamodb")
+print(time.perf_counter() - started)
+"""
+
+BASELINE = "bare boto3 handler"
+
+
+def _seconds(code: str, cwd: Path, env: Mapping[str, str], importtime: bool = False) -> tuple[float, str]:
+    command = [sys.executable, *(["-X", "importtime"] if importtime else []), "-c", code]
+    done = subprocess.run(command, cwd=cwd, env=dict(env), capture_output=True, text=True, check=False)
+    if done.returncode:
+        raise RuntimeError(f"importing in {cwd} failed:\n{done.stderr[-3000:]}")
+    return float(done.stdout.strip().splitlines()[-1]), done.stderr
+
+
+def import_times(
+    template: StackTemplate, envs: Mapping[str, Mapping[str, str]], rounds: int = 5
+) -> dict[str, Any]:
+    """Median import seconds per function and its ratio to the bare boto3 handler."""
+    python_path = os.pathsep.join(str(p) for p in (*template.layer_dirs, REPO_ROOT))
+    jobs: dict[str, tuple[str, Path, dict[str, str]]] = {}
+    any_env = next(iter(envs.values()))
+    jobs[BASELINE] = (BARE_BOTO3, REPO_ROOT, {**os.environ, **any_env})
+    for fn in template.functions:
+        env = {"PATH": os.environ.get("PATH", ""), **envs[fn.logical_id], "PYTHONPATH": python_path}
+        jobs[fn.logical_id] = (IMPORT_HANDLER.format(module=fn.module), fn.code_dir, env)
+    samples: dict[str, list[float]] = {name: [] for name in jobs}
+    with Progress("import times (fresh processes)", (rounds + 1) * len(jobs)) as bar:
+        for round_number in range(rounds + 1):
+            for name, (code, cwd, env) in jobs.items():
+                seconds, _ = _seconds(code, cwd, env)
+                if round_number:  # the first round only fills the bytecode caches
+                    samples[name].append(seconds)
+                bar.advance()
+    medians = {name: statistics.median(values) for name, values in samples.items()}
+    baseline = medians[BASELINE]
+    functions = {
+        name: {"ms": round(seconds * 1000, 1), "ratio": round(seconds / baseline, 2)}
+        for name, seconds in sorted(medians.items(), key=lambda kv: -kv[1])
+        if name != BASELINE
+    }
+    worst = next(iter(functions))
+    code, cwd, env = jobs[worst]
+    _, trace = _seconds(code, cwd, env, importtime=True)
+    return {
+        "baseline_ms": round(baseline * 1000, 1),
+        "functions": functions,
+        "worst": worst,
+        "worst_top_imports": _top_imports(trace),
+    }
+
+
+def _top_imports(trace: str, count: int = 8) -> list[dict[str, Any]]:
+    """The heaviest top-level packages by cumulative import time, from ``-X importtime``."""
+    heaviest: dict[str, int] = {}
+    for line in trace.splitlines():
+        if not line.startswith("import time:") or "|" not in line:
+            continue
+        _, cumulative, name = (part.strip() for part in line.removeprefix("import time:").split("|"))
+        if not cumulative.isdigit():
+            continue
+        depth = len(name) - len(name.lstrip())
+        name = name.strip()
+        if depth <= 2:  # imported by the handler itself or by its direct imports
+            heaviest[name] = max(heaviest.get(name, 0), int(cumulative))
+    top = sorted(heaviest.items(), key=lambda kv: -kv[1])[:count]
+    return [{"module": name, "ms": round(us / 1000, 1)} for name, us in top]
