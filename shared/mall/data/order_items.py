@@ -69,7 +69,8 @@ def _queue_keys(order: Order) -> tuple[str | None, str | None]:
     if order.status is OrderStatus.PENDING_PAYMENT and order.payment_due_at:
         return _shard(PAYMENT_QUEUE, order.order_id), f"{utc(order.payment_due_at)}#{order.order_id}"
     if order.status is OrderStatus.CONFIRMED and order.product_type == "PHYSICAL":
-        return _shard(SHIP_QUEUE, order.order_id), f"{utc(order.created_at)}#{order.order_id}"
+        # Order ids begin with their creation time in milliseconds: oldest first, to the millisecond.
+        return _shard(SHIP_QUEUE, order.order_id), order.order_id
     return None, None
 
 
