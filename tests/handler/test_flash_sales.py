@@ -9,6 +9,7 @@ import boto3
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
+from local_stack.events import sqs_event
 from tests.conftest import FakeContext, Invoke, Tokens, load_handler
 
 PRODUCT = {
@@ -68,23 +69,10 @@ def sale(invoke: Invoke, tokens: Tokens) -> Any:
             sqs = boto3.client("sqs")
             url = sqs.get_queue_url(QueueName="FlashSaleQueue")["QueueUrl"]
             got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"])
-            return got.get("Messages", [])
+            return [dict(m) for m in got.get("Messages", [])]
 
         def deliver(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
-            records = [
-                {
-                    "messageId": m["MessageId"],
-                    "receiptHandle": m["ReceiptHandle"],
-                    "body": m["Body"],
-                    "attributes": m.get("Attributes", {}),
-                    "messageAttributes": {},
-                    "md5OfBody": m["MD5OfBody"],
-                    "eventSource": "aws:sqs",
-                    "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:FlashSaleQueue",
-                    "awsRegion": "us-east-1",
-                }
-                for m in messages
-            ]
+            records = sqs_event(messages, "arn:aws:sqs:us-east-1:123456789012:FlashSaleQueue")["Records"]
             try:
                 return dict(load_handler("flash_settle").lambda_handler({"Records": records}, FakeContext()))
             except BatchProcessingError:  # every record failed: the invocation fails, SQS redelivers all
