@@ -6,9 +6,10 @@ DEPS := $(VENV)/.deps-installed
 NODE_DEPS := node_modules/.deps-installed
 PORT ?= 3000
 
-.PHONY: run test lint fmt unit bench canary deps clean
+.PHONY: run test lint fmt unit bench canary deps lock clean
 
-$(DEPS): requirements.txt requirements-dev.txt
+# requirements-dev.txt is the lock (every package pinned) compiled from pyproject.toml by `make lock`.
+$(DEPS): requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
@@ -46,6 +47,12 @@ canary: deps
 
 bench: deps
 	$(PY) -m tests.bench.round_trips
+
+# After changing the dependencies in pyproject.toml: recompile both locks (shared/requirements.txt,
+# which SAM builds the layer from, is a link to requirements.txt).
+lock: $(DEPS)
+	$(VENV)/bin/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links -o requirements.txt pyproject.toml
+	$(VENV)/bin/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links --extra dev -o requirements-dev.txt pyproject.toml
 
 clean:
 	rm -rf $(VENV) node_modules .local .pytest_cache .mypy_cache .ruff_cache
