@@ -218,7 +218,9 @@ def _run_job(backend: Backend, request: HttpRequest, name: str) -> HttpResponse:
 
 
 def _json(status: int, body: Any) -> HttpResponse:
-    return HttpResponse(status, [("content-type", "application/json")], json.dumps(body).encode("utf-8"))
+    return HttpResponse(
+        status, [("content-type", "application/json")], json.dumps(body, ensure_ascii=False).encode("utf-8")
+    )
 
 
 def _error(status: int, code: str, message: str) -> HttpResponse:

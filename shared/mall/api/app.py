@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
@@ -10,6 +12,7 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.shared.json_encoder import Encoder
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mall.api import gate
@@ -44,8 +47,12 @@ def validation_message(errors: list[dict[str, Any]]) -> str:
     return "; ".join(parts)
 
 
+# Powertools' default escapes every non-ASCII character (\uXXXX); product names are Chinese, so send UTF-8.
+to_json = partial(json.dumps, separators=(",", ":"), ensure_ascii=False, cls=Encoder)
+
+
 def make_app(*routers: APIGatewayHttpRouter) -> APIGatewayHttpResolver:
-    app = APIGatewayHttpResolver(enable_validation=True)
+    app = APIGatewayHttpResolver(enable_validation=True, serializer=to_json)
     for router in routers:
         app.include_router(router)
 

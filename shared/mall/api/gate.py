@@ -66,7 +66,7 @@ def _error(exc: DomainError) -> dict[str, Any]:
     return {
         "statusCode": exc.status,
         "headers": {"Content-Type": content_types.APPLICATION_JSON},
-        "body": json.dumps({"error": {"code": exc.code, "message": exc.message}}),
+        "body": json.dumps({"error": {"code": exc.code, "message": exc.message}}, ensure_ascii=False),
         "isBase64Encoded": False,
     }
 
