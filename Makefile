@@ -6,7 +6,7 @@ DEPS := $(VENV)/.deps-installed
 NODE_DEPS := node_modules/.deps-installed
 PORT ?= 3000
 
-.PHONY: run test lint fmt unit bench canary deps clean
+.PHONY: run test lint fmt unit bench canary deps clean openapi
 
 $(DEPS): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ test: deps lint
 
 canary: deps
 	$(PY) -m pytest tests/stack/test_engine_canary.py
+
+# Regenerate docs/openapi.json and the mini-program client's typings after changing routes or models.
+openapi: deps
+	$(PY) -m tools.openapi
 
 bench: deps
 	$(PY) -m tests.bench.round_trips
