@@ -39,7 +39,9 @@ def _sibling_routers() -> list[APIGatewayHttpRouter]:
 @lru_cache(maxsize=1)
 def document() -> str:
     generated = make_app(*_sibling_routers()).get_openapi_json_schema(
-        title="Points mall API", version="1.0.0", description="积分商城 backend: see ../shared/API.md"
+        title="Points mall API",
+        version="1.0.0",
+        description="积分商城 backend. Conventions (errors, idempotency, paging, time, roles): docs/API.md",
     )
     return contract_document(generated)
 
