@@ -142,6 +142,30 @@ test('the admin ships the order and the member sees it shipped', async () => {
   await shot(member, '07-member-sees-shipped');
 });
 
+test('the admin starts a flash sale and the member claims a unit, settled through the queue', async () => {
+  await consolePage('flash-sales');
+  const form = admin.locator('form[data-route="POST /admin/flash-sales"]');
+  await form.locator('input[name="sku"]').fill(SKU);
+  await form.locator('input[name="pointsPrice"]').fill('10');
+  await form.locator('input[name="stock"]').fill('1');
+  const local = (ms) => {
+    const d = new Date(Date.now() + ms - new Date().getTimezoneOffset() * 60000);
+    return d.toISOString().slice(0, 16);
+  };
+  await form.locator('input[name="startsAt"]').fill(local(-60000));
+  await form.locator('input[name="endsAt"]').fill(local(3600000));
+  await form.locator('button[type="submit"]').click();
+  await admin.waitForSelector('text=/Created .* \\(ACTIVE\\)/');
+  await shot(admin, '09-console-flash-sale');
+
+  await member.reload();
+  const sale = member.locator('[data-sale]').filter({ hasText: '测试保温杯 E2E cup' }).first();
+  await sale.locator('button').click();
+  await member.waitForSelector('text=/抢到了！Claim confirmed: order/', { timeout: 30000 });
+  await member.waitForSelector('[data-claim="CONFIRMED"]');
+  await shot(member, '10-member-claim-confirmed');
+});
+
 test('statistics chart the points per day and show the liability', async () => {
   await consolePage('stats');
   await admin.waitForSelector('#stats-chart');

@@ -114,7 +114,7 @@ async function render() {
     api.ledger({ limit: 10 }),
     api.flashSales().catch(() => ({ items: [] })),
   ]);
-  const live = sales.items.filter((s) => s.status === 'ACTIVE' || s.status === 'UPCOMING');
+  const live = sales.items.filter((s) => s.status !== 'ENDED'); // a sold-out sale still shows my claim
   const claims = await Promise.all(live.map((s) => api.myClaim(s.saleId).catch(() => null)));
   who.replaceChildren(`${me.memberId} · `, h('button', { onclick: () => { api.logout(); sessionStorage.removeItem(MEMBER_KEY); loginScreen(); } }, '退出 Log out'));
 

@@ -1,7 +1,7 @@
 // Statistics: points issued, redeemed and expired per day, and the outstanding liability.
 import { h, points, table } from '../lib/dom.js';
 
-const day = (d) => d.toISOString().slice(0, 10);
+const day = (d) => d.toLocaleDateString('en-CA'); // YYYY-MM-DD in the browser's zone
 
 export default {
   id: 'stats',
