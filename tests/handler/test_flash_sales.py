@@ -169,43 +169,43 @@ def test_redelivered_message_changes_nothing_twice(sale: Any) -> None:
 def test_crash_after_commit_before_ack_does_not_charge_twice(
     sale: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mall.data import dynamo
+    from mall.data.transaction import Transaction
 
     sale_id = sale.create(stock=2)
     alice = sale.member("alice", 300)
     sale.claim(sale_id, alice)
     messages = sale.messages()
-    real = dynamo.transact
+    real = Transaction.commit
 
-    def commit_then_die(items: list[dict[str, Any]]) -> None:
-        real(items)
+    def commit_then_die(self: Transaction) -> None:
+        real(self)
         raise RuntimeError("Lambda killed after the transaction committed")
 
-    monkeypatch.setattr(dynamo, "transact", commit_then_die)
+    monkeypatch.setattr(Transaction, "commit", commit_then_die)
     result = sale.deliver(messages)
     assert len(result["batchItemFailures"]) == 1  # not acknowledged: SQS will deliver it again
-    monkeypatch.setattr(dynamo, "transact", real)
+    monkeypatch.setattr(Transaction, "commit", real)
     assert sale.deliver(messages) == {"batchItemFailures": []}
     assert sale.balance(alice) == 200
     assert sale.mine(sale_id, alice)[1]["status"] == "CONFIRMED"
 
 
 def test_crash_before_commit_loses_nothing(sale: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from mall.data import dynamo
+    from mall.data.transaction import Transaction
 
     sale_id = sale.create(stock=2)
     alice = sale.member("alice", 300)
     sale.claim(sale_id, alice)
     messages = sale.messages()
 
-    def die(items: list[dict[str, Any]]) -> None:
+    def die(self: Transaction) -> None:
         raise RuntimeError("Lambda killed before the transaction")
 
-    real = dynamo.transact
-    monkeypatch.setattr(dynamo, "transact", die)
+    real = Transaction.commit
+    monkeypatch.setattr(Transaction, "commit", die)
     assert len(sale.deliver(messages)["batchItemFailures"]) == 1
     assert sale.mine(sale_id, alice)[1]["status"] == "QUEUED"
-    monkeypatch.setattr(dynamo, "transact", real)
+    monkeypatch.setattr(Transaction, "commit", real)
     sale.deliver(messages)
     assert sale.balance(alice) == 200 and sale.listed(sale_id)["stockLeft"] == 1
 

@@ -85,6 +85,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/members/{memberId}/ledger": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A member's ledger, newest first
+         * @description Roles: admin.
+         */
+        get: operations["get_ledger_admin_members__memberId__ledger_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/members/{memberId}/unfreeze": {
         parameters: {
             query?: never;
@@ -99,6 +119,46 @@ export interface paths {
          * @description Roles: admin.
          */
         post: operations["post_unfreeze_admin_members__memberId__unfreeze_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Orders waiting to ship, or one member's
+         * @description Roles: admin.
+         */
+        get: operations["get_orders_admin_orders_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/orders/{orderId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One order
+         * @description Roles: admin.
+         */
+        get: operations["get_order_admin_orders__orderId__get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -532,7 +592,10 @@ export interface components {
     schemas: {
         /** AdjustBody */
         AdjustBody: {
-            /** Delta */
+            /**
+             * Delta
+             * @description not 0
+             */
             delta: number;
             /** Reason */
             reason: string;
@@ -547,6 +610,42 @@ export interface components {
             entryId: string;
             /** Memberid */
             memberId: string;
+        };
+        /**
+         * AdminOrderView
+         * @description What operations staff see besides: whose order it is and, if cancelled, why.
+         */
+        AdminOrderView: {
+            /** Address */
+            address: string | null;
+            /** Cancelreason */
+            cancelReason: string | null;
+            /** Carrier */
+            carrier: string | null;
+            /** Cashduefen */
+            cashDueFen: number;
+            /** Createdat */
+            createdAt: string;
+            /** Memberid */
+            memberId: string;
+            /** Name */
+            name: string;
+            /** Orderid */
+            orderId: string;
+            /** Paymentdueat */
+            paymentDueAt: string | null;
+            /** Pointsspent */
+            pointsSpent: number;
+            /** Quantity */
+            quantity: number;
+            /** Sku */
+            sku: string;
+            /** Status */
+            status: string;
+            /** Trackingno */
+            trackingNo: string | null;
+            /** Vouchercode */
+            voucherCode: string | null;
         };
         /** AdminProductView */
         AdminProductView: {
@@ -757,6 +856,13 @@ export interface components {
             trackingNo: string | null;
             /** Vouchercode */
             voucherCode: string | null;
+        };
+        /** Page[AdminOrderView] */
+        Page_AdminOrderView_: {
+            /** Items */
+            items: components["schemas"]["AdminOrderView"][];
+            /** Nextcursor */
+            nextCursor: string | null;
         };
         /** Page[LedgerEntryView] */
         Page_LedgerEntryView_: {
@@ -1065,7 +1171,7 @@ export interface operations {
                     "application/json": components["schemas"]["SaleView"];
                 };
             };
-            /** @description VALIDATION_ERROR (the message names the field), IDEMPOTENCY_KEY_REQUIRED */
+            /** @description the request is invalid (the message names the field): IDEMPOTENCY_KEY_REQUIRED, VALIDATION_ERROR */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1074,7 +1180,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description UNAUTHENTICATED: missing, invalid or expired token */
+            /** @description missing, invalid or expired token: INVALID_CODE, UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1083,7 +1189,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN (wrong role), ACCOUNT_FROZEN, TIER_REQUIRED */
+            /** @description not allowed: ACCOUNT_FROZEN, FORBIDDEN, TIER_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1092,7 +1198,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: MEMBER_NOT_FOUND, PRODUCT_NOT_FOUND, ORDER_NOT_FOUND, SALE_NOT_FOUND, CLAIM_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1101,7 +1207,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: INSUFFICIENT_POINTS, OUT_OF_STOCK, LIMIT_REACHED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, NOT_CANCELLABLE, NOT_PAYABLE, INVALID_STATUS, SOLD_OUT, ALREADY_CLAIMED, SALE_NOT_ACTIVE */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1133,7 +1239,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdminProfileView"];
                 };
             };
-            /** @description VALIDATION_ERROR (the message names the field), IDEMPOTENCY_KEY_REQUIRED */
+            /** @description the request is invalid (the message names the field): IDEMPOTENCY_KEY_REQUIRED, VALIDATION_ERROR */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1142,7 +1248,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description UNAUTHENTICATED: missing, invalid or expired token */
+            /** @description missing, invalid or expired token: INVALID_CODE, UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1151,7 +1257,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN (wrong role), ACCOUNT_FROZEN, TIER_REQUIRED */
+            /** @description not allowed: ACCOUNT_FROZEN, FORBIDDEN, TIER_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1160,7 +1266,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: MEMBER_NOT_FOUND, PRODUCT_NOT_FOUND, ORDER_NOT_FOUND, SALE_NOT_FOUND, CLAIM_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1169,7 +1275,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: INSUFFICIENT_POINTS, OUT_OF_STOCK, LIMIT_REACHED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, NOT_CANCELLABLE, NOT_PAYABLE, INVALID_STATUS, SOLD_OUT, ALREADY_CLAIMED, SALE_NOT_ACTIVE */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1208,7 +1314,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdjustmentView"];
                 };
             };
-            /** @description VALIDATION_ERROR (the message names the field), IDEMPOTENCY_KEY_REQUIRED */
+            /** @description the request is invalid (the message names the field): IDEMPOTENCY_KEY_REQUIRED, VALIDATION_ERROR */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1217,7 +1323,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description UNAUTHENTICATED: missing, invalid or expired token */
+            /** @description missing, invalid or expired token: INVALID_CODE, UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1226,7 +1332,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN (wrong role), ACCOUNT_FROZEN, TIER_REQUIRED */
+            /** @description not allowed: ACCOUNT_FROZEN, FORBIDDEN, TIER_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1235,7 +1341,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: MEMBER_NOT_FOUND, PRODUCT_NOT_FOUND, ORDER_NOT_FOUND, SALE_NOT_FOUND, CLAIM_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1244,7 +1350,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: INSUFFICIENT_POINTS, OUT_OF_STOCK, LIMIT_REACHED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, NOT_CANCELLABLE, NOT_PAYABLE, INVALID_STATUS, SOLD_OUT, ALREADY_CLAIMED, SALE_NOT_ACTIVE */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1280,7 +1386,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdminProfileView"];
                 };
             };
-            /** @description VALIDATION_ERROR (the message names the field), IDEMPOTENCY_KEY_REQUIRED */
+            /** @description the request is invalid (the message names the field): IDEMPOTENCY_KEY_REQUIRED, VALIDATION_ERROR */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1289,7 +1395,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description UNAUTHENTICATED: missing, invalid or expired token */
+            /** @description missing, invalid or expired token: INVALID_CODE, UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1298,7 +1404,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN (wrong role), ACCOUNT_FROZEN, TIER_REQUIRED */
+            /** @description not allowed: ACCOUNT_FROZEN, FORBIDDEN, TIER_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1307,7 +1413,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: MEMBER_NOT_FOUND, PRODUCT_NOT_FOUND, ORDER_NOT_FOUND, SALE_NOT_FOUND, CLAIM_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1316,7 +1422,80 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: INSUFFICIENT_POINTS, OUT_OF_STOCK, LIMIT_REACHED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, NOT_CANCELLABLE, NOT_PAYABLE, INVALID_STATUS, SOLD_OUT, ALREADY_CLAIMED, SALE_NOT_ACTIVE */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_ledger_admin_members__memberId__ledger_get: {
+        parameters: {
+            query?: {
+                /** @description page size, 1 to 100 */
+                limit?: number;
+                /** @description opaque cursor from a previous page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description letters, digits, '.', '_' or '-', at most 64 */
+                memberId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_LedgerEntryView_"];
+                };
+            };
+            /** @description the request is invalid (the message names the field): IDEMPOTENCY_KEY_REQUIRED, VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description missing, invalid or expired token: INVALID_CODE, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not allowed: ACCOUNT_FROZEN, FORBIDDEN, TIER_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1352,7 +1531,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdminProfileView"];
                 };
             };
-            /** @description VALIDATION_ERROR (the message names the field), IDEMPOTENCY_KEY_REQUIRED */
+            /** @description the request is invalid (the message names the field): IDEMPOTENCY_KEY_REQUIRED, VALIDATION_ERROR */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1361,7 +1540,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description UNAUTHENTICATED: missing, invalid or expired token */
+            /** @description missing, invalid or expired token: INVALID_CODE, UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1370,7 +1549,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN (wrong role), ACCOUNT_FROZEN, TIER_REQUIRED */
+            /** @description not allowed: ACCOUNT_FROZEN, FORBIDDEN, TIER_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1379,7 +1558,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: MEMBER_NOT_FOUND, PRODUCT_NOT_FOUND, ORDER_NOT_FOUND, SALE_NOT_FOUND, CLAIM_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1388,7 +1567,149 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: INSUFFICIENT_POINTS, OUT_OF_STOCK, LIMIT_REACHED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, NOT_CANCELLABLE, NOT_PAYABLE, INVALID_STATUS, SOLD_OUT, ALREADY_CLAIMED, SALE_NOT_ACTIVE */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_orders_admin_orders_get: {
+        parameters: {
+            query?: {
+                /** @description this member's orders */
+                memberId?: string | null;
+                /** @description CONFIRMED: physical orders waiting to ship, oldest first */
+                status?: "CONFIRMED" | null;
+                /** @description page size, 1 to 100 */
+                limit?: number;
+                /** @description opaque cursor from a previous page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AdminOrderView_"];
+                };
+            };
+            /** @description the request is invalid (the message names the field): IDEMPOTENCY_KEY_REQUIRED, VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description missing, invalid or expired token: INVALID_CODE, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not allowed: ACCOUNT_FROZEN, FORBIDDEN, TIER_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_order_admin_orders__orderId__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description letters, digits, '.', '_' or '-', at most 64 */
+                orderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminOrderView"];
+                };
+            };
+            /** @description the request is invalid (the message names the field): IDEMPOTENCY_KEY_REQUIRED, VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description missing, invalid or expired token: INVALID_CODE, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not allowed: ACCOUNT_FROZEN, FORBIDDEN, TIER_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1417,10 +1738,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OrderView"];
+                    "application/json": components["schemas"]["AdminOrderView"];
                 };
             };
-            /** @description VALIDATION_ERROR (the message names the field), IDEMPOTENCY_KEY_REQUIRED */
+            /** @description the request is invalid (the message names the field): IDEMPOTENCY_KEY_REQUIRED, VALIDATION_ERROR */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1429,7 +1750,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description UNAUTHENTICATED: missing, invalid or expired token */
+            /** @description missing, invalid or expired token: INVALID_CODE, UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1438,7 +1759,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN (wrong role), ACCOUNT_FROZEN, TIER_REQUIRED */
+            /** @description not allowed: ACCOUNT_FROZEN, FORBIDDEN, TIER_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1447,7 +1768,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: MEMBER_NOT_FOUND, PRODUCT_NOT_FOUND, ORDER_NOT_FOUND, SALE_NOT_FOUND, CLAIM_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1456,7 +1777,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: INSUFFICIENT_POINTS, OUT_OF_STOCK, LIMIT_REACHED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, NOT_CANCELLABLE, NOT_PAYABLE, INVALID_STATUS, SOLD_OUT, ALREADY_CLAIMED, SALE_NOT_ACTIVE */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1489,10 +1810,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OrderView"];
+                    "application/json": components["schemas"]["AdminOrderView"];
                 };
             };
-            /** @description VALIDATION_ERROR (the message names the field), IDEMPOTENCY_KEY_REQUIRED */
+            /** @description the request is invalid (the message names the field): IDEMPOTENCY_KEY_REQUIRED, VALIDATION_ERROR */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1501,7 +1822,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description UNAUTHENTICATED: missing, invalid or expired token */
+            /** @description missing, invalid or expired token: INVALID_CODE, UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1510,7 +1831,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN (wrong role), ACCOUNT_FROZEN, TIER_REQUIRED */
+            /** @description not allowed: ACCOUNT_FROZEN, FORBIDDEN, TIER_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1519,7 +1840,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: MEMBER_NOT_FOUND, PRODUCT_NOT_FOUND, ORDER_NOT_FOUND, SALE_NOT_FOUND, CLAIM_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1528,7 +1849,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: INSUFFICIENT_POINTS, OUT_OF_STOCK, LIMIT_REACHED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, NOT_CANCELLABLE, NOT_PAYABLE, INVALID_STATUS, SOLD_OUT, ALREADY_CLAIMED, SALE_NOT_ACTIVE */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1564,7 +1885,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdminProductView"];
                 };
             };
-            /** @description VALIDATION_ERROR (the message names the field), IDEMPOTENCY_KEY_REQUIRED */
+            /** @description the request is invalid (the message names the field): IDEMPOTENCY_KEY_REQUIRED, VALIDATION_ERROR */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1573,7 +1894,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description UNAUTHENTICATED: missing, invalid or expired token */
+            /** @description missing, invalid or expired token: INVALID_CODE, UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1582,7 +1903,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN (wrong role), ACCOUNT_FROZEN, TIER_REQUIRED */
+            /** @description not allowed: ACCOUNT_FROZEN, FORBIDDEN, TIER_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1591,7 +1912,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: MEMBER_NOT_FOUND, PRODUCT_NOT_FOUND, ORDER_NOT_FOUND, SALE_NOT_FOUND, CLAIM_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1600,7 +1921,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: INSUFFICIENT_POINTS, OUT_OF_STOCK, LIMIT_REACHED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, NOT_CANCELLABLE, NOT_PAYABLE, INVALID_STATUS, SOLD_OUT, ALREADY_CLAIMED, SALE_NOT_ACTIVE */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1629,7 +1950,7 @@ export interface operations {
                     "application/json": components["schemas"]["Rules"];
                 };
             };
-            /** @description VALIDATION_ERROR (the message names the field), IDEMPOTENCY_KEY_REQUIRED */
+            /** @description the request is invalid (the message names the field): IDEMPOTENCY_KEY_REQUIRED, VALIDATION_ERROR */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1638,7 +1959,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description UNAUTHENTICATED: missing, invalid or expired token */
+            /** @description missing, invalid or expired token: INVALID_CODE, UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1647,7 +1968,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN (wrong role), ACCOUNT_FROZEN, TIER_REQUIRED */
+            /** @description not allowed: ACCOUNT_FROZEN, FORBIDDEN, TIER_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1656,7 +1977,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: MEMBER_NOT_FOUND, PRODUCT_NOT_FOUND, ORDER_NOT_FOUND, SALE_NOT_FOUND, CLAIM_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1665,7 +1986,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: INSUFFICIENT_POINTS, OUT_OF_STOCK, LIMIT_REACHED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, NOT_CANCELLABLE, NOT_PAYABLE, INVALID_STATUS, SOLD_OUT, ALREADY_CLAIMED, SALE_NOT_ACTIVE */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1698,7 +2019,7 @@ export interface operations {
                     "application/json": components["schemas"]["Rules"];
                 };
             };
-            /** @description VALIDATION_ERROR (the message names the field), IDEMPOTENCY_KEY_REQUIRED */
+            /** @description the request is invalid (the message names the field): IDEMPOTENCY_KEY_REQUIRED, VALIDATION_ERROR */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1707,7 +2028,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description UNAUTHENTICATED: missing, invalid or expired token */
+            /** @description missing, invalid or expired token: INVALID_CODE, UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1716,7 +2037,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN (wrong role), ACCOUNT_FROZEN, TIER_REQUIRED */
+            /** @description not allowed: ACCOUNT_FROZEN, FORBIDDEN, TIER_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1725,7 +2046,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: MEMBER_NOT_FOUND, PRODUCT_NOT_FOUND, ORDER_NOT_FOUND, SALE_NOT_FOUND, CLAIM_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1734,7 +2055,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: INSUFFICIENT_POINTS, OUT_OF_STOCK, LIMIT_REACHED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, NOT_CANCELLABLE, NOT_PAYABLE, INVALID_STATUS, SOLD_OUT, ALREADY_CLAIMED, SALE_NOT_ACTIVE */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1768,7 +2089,7 @@ export interface operations {
                     "application/json": components["schemas"]["StatsView"];
                 };
             };
-            /** @description VALIDATION_ERROR (the message names the field), IDEMPOTENCY_KEY_REQUIRED */
+            /** @description the request is invalid (the message names the field): IDEMPOTENCY_KEY_REQUIRED, VALIDATION_ERROR */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1777,7 +2098,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description UNAUTHENTICATED: missing, invalid or expired token */
+            /** @description missing, invalid or expired token: INVALID_CODE, UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1786,7 +2107,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN (wrong role), ACCOUNT_FROZEN, TIER_REQUIRED */
+            /** @description not allowed: ACCOUNT_FROZEN, FORBIDDEN, TIER_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1795,7 +2116,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: MEMBER_NOT_FOUND, PRODUCT_NOT_FOUND, ORDER_NOT_FOUND, SALE_NOT_FOUND, CLAIM_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1804,7 +2125,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: INSUFFICIENT_POINTS, OUT_OF_STOCK, LIMIT_REACHED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, NOT_CANCELLABLE, NOT_PAYABLE, INVALID_STATUS, SOLD_OUT, ALREADY_CLAIMED, SALE_NOT_ACTIVE */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1837,7 +2158,7 @@ export interface operations {
                     "application/json": components["schemas"]["LoginView"];
                 };
             };
-            /** @description VALIDATION_ERROR (the message names the field), IDEMPOTENCY_KEY_REQUIRED */
+            /** @description the request is invalid (the message names the field): IDEMPOTENCY_KEY_REQUIRED, VALIDATION_ERROR */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1846,25 +2167,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description UNAUTHENTICATED: missing, invalid or expired token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description FORBIDDEN (wrong role), ACCOUNT_FROZEN, TIER_REQUIRED */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description not found: MEMBER_NOT_FOUND, PRODUCT_NOT_FOUND, ORDER_NOT_FOUND, SALE_NOT_FOUND, CLAIM_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1873,7 +2176,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: INSUFFICIENT_POINTS, OUT_OF_STOCK, LIMIT_REACHED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, NOT_CANCELLABLE, NOT_PAYABLE, INVALID_STATUS, SOLD_OUT, ALREADY_CLAIMED, SALE_NOT_ACTIVE */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1906,7 +2209,7 @@ export interface operations {
                     "application/json": components["schemas"]["EarnResultView"];
                 };
             };
-            /** @description VALIDATION_ERROR (the message names the field), IDEMPOTENCY_KEY_REQUIRED */
+            /** @description the request is invalid (the message names the field): IDEMPOTENCY_KEY_REQUIRED, VALIDATION_ERROR */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1915,7 +2218,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description UNAUTHENTICATED: missing, invalid or expired token */
+            /** @description missing, invalid or expired token: INVALID_CODE, UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1924,7 +2227,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN (wrong role), ACCOUNT_FROZEN, TIER_REQUIRED */
+            /** @description not allowed: ACCOUNT_FROZEN, FORBIDDEN, TIER_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1933,7 +2236,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: MEMBER_NOT_FOUND, PRODUCT_NOT_FOUND, ORDER_NOT_FOUND, SALE_NOT_FOUND, CLAIM_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1942,7 +2245,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: INSUFFICIENT_POINTS, OUT_OF_STOCK, LIMIT_REACHED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, NOT_CANCELLABLE, NOT_PAYABLE, INVALID_STATUS, SOLD_OUT, ALREADY_CLAIMED, SALE_NOT_ACTIVE */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1976,7 +2279,7 @@ export interface operations {
                     "application/json": components["schemas"]["Page_SaleView_"];
                 };
             };
-            /** @description VALIDATION_ERROR (the message names the field), IDEMPOTENCY_KEY_REQUIRED */
+            /** @description the request is invalid (the message names the field): IDEMPOTENCY_KEY_REQUIRED, VALIDATION_ERROR */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1985,7 +2288,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description UNAUTHENTICATED: missing, invalid or expired token */
+            /** @description missing, invalid or expired token: INVALID_CODE, UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1994,7 +2297,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN (wrong role), ACCOUNT_FROZEN, TIER_REQUIRED */
+            /** @description not allowed: ACCOUNT_FROZEN, FORBIDDEN, TIER_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2003,7 +2306,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: MEMBER_NOT_FOUND, PRODUCT_NOT_FOUND, ORDER_NOT_FOUND, SALE_NOT_FOUND, CLAIM_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2012,7 +2315,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: INSUFFICIENT_POINTS, OUT_OF_STOCK, LIMIT_REACHED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, NOT_CANCELLABLE, NOT_PAYABLE, INVALID_STATUS, SOLD_OUT, ALREADY_CLAIMED, SALE_NOT_ACTIVE */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2047,7 +2350,7 @@ export interface operations {
                     "application/json": components["schemas"]["ClaimView"];
                 };
             };
-            /** @description VALIDATION_ERROR (the message names the field), IDEMPOTENCY_KEY_REQUIRED */
+            /** @description the request is invalid (the message names the field): IDEMPOTENCY_KEY_REQUIRED, VALIDATION_ERROR */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2056,7 +2359,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description UNAUTHENTICATED: missing, invalid or expired token */
+            /** @description missing, invalid or expired token: INVALID_CODE, UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2065,7 +2368,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN (wrong role), ACCOUNT_FROZEN, TIER_REQUIRED */
+            /** @description not allowed: ACCOUNT_FROZEN, FORBIDDEN, TIER_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2074,7 +2377,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: MEMBER_NOT_FOUND, PRODUCT_NOT_FOUND, ORDER_NOT_FOUND, SALE_NOT_FOUND, CLAIM_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2083,7 +2386,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: INSUFFICIENT_POINTS, OUT_OF_STOCK, LIMIT_REACHED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, NOT_CANCELLABLE, NOT_PAYABLE, INVALID_STATUS, SOLD_OUT, ALREADY_CLAIMED, SALE_NOT_ACTIVE */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2115,7 +2418,7 @@ export interface operations {
                     "application/json": components["schemas"]["ClaimView"];
                 };
             };
-            /** @description VALIDATION_ERROR (the message names the field), IDEMPOTENCY_KEY_REQUIRED */
+            /** @description the request is invalid (the message names the field): IDEMPOTENCY_KEY_REQUIRED, VALIDATION_ERROR */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2124,7 +2427,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description UNAUTHENTICATED: missing, invalid or expired token */
+            /** @description missing, invalid or expired token: INVALID_CODE, UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2133,7 +2436,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN (wrong role), ACCOUNT_FROZEN, TIER_REQUIRED */
+            /** @description not allowed: ACCOUNT_FROZEN, FORBIDDEN, TIER_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2142,7 +2445,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: MEMBER_NOT_FOUND, PRODUCT_NOT_FOUND, ORDER_NOT_FOUND, SALE_NOT_FOUND, CLAIM_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2151,7 +2454,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: INSUFFICIENT_POINTS, OUT_OF_STOCK, LIMIT_REACHED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, NOT_CANCELLABLE, NOT_PAYABLE, INVALID_STATUS, SOLD_OUT, ALREADY_CLAIMED, SALE_NOT_ACTIVE */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2180,7 +2483,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProfileView"];
                 };
             };
-            /** @description VALIDATION_ERROR (the message names the field), IDEMPOTENCY_KEY_REQUIRED */
+            /** @description the request is invalid (the message names the field): IDEMPOTENCY_KEY_REQUIRED, VALIDATION_ERROR */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2189,7 +2492,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description UNAUTHENTICATED: missing, invalid or expired token */
+            /** @description missing, invalid or expired token: INVALID_CODE, UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2198,7 +2501,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN (wrong role), ACCOUNT_FROZEN, TIER_REQUIRED */
+            /** @description not allowed: ACCOUNT_FROZEN, FORBIDDEN, TIER_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2207,7 +2510,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: MEMBER_NOT_FOUND, PRODUCT_NOT_FOUND, ORDER_NOT_FOUND, SALE_NOT_FOUND, CLAIM_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2216,7 +2519,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: INSUFFICIENT_POINTS, OUT_OF_STOCK, LIMIT_REACHED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, NOT_CANCELLABLE, NOT_PAYABLE, INVALID_STATUS, SOLD_OUT, ALREADY_CLAIMED, SALE_NOT_ACTIVE */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2250,7 +2553,7 @@ export interface operations {
                     "application/json": components["schemas"]["Page_LedgerEntryView_"];
                 };
             };
-            /** @description VALIDATION_ERROR (the message names the field), IDEMPOTENCY_KEY_REQUIRED */
+            /** @description the request is invalid (the message names the field): IDEMPOTENCY_KEY_REQUIRED, VALIDATION_ERROR */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2259,7 +2562,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description UNAUTHENTICATED: missing, invalid or expired token */
+            /** @description missing, invalid or expired token: INVALID_CODE, UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2268,7 +2571,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN (wrong role), ACCOUNT_FROZEN, TIER_REQUIRED */
+            /** @description not allowed: ACCOUNT_FROZEN, FORBIDDEN, TIER_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2277,7 +2580,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: MEMBER_NOT_FOUND, PRODUCT_NOT_FOUND, ORDER_NOT_FOUND, SALE_NOT_FOUND, CLAIM_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2286,7 +2589,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: INSUFFICIENT_POINTS, OUT_OF_STOCK, LIMIT_REACHED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, NOT_CANCELLABLE, NOT_PAYABLE, INVALID_STATUS, SOLD_OUT, ALREADY_CLAIMED, SALE_NOT_ACTIVE */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2320,7 +2623,7 @@ export interface operations {
                     "application/json": components["schemas"]["Page_NotificationView_"];
                 };
             };
-            /** @description VALIDATION_ERROR (the message names the field), IDEMPOTENCY_KEY_REQUIRED */
+            /** @description the request is invalid (the message names the field): IDEMPOTENCY_KEY_REQUIRED, VALIDATION_ERROR */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2329,7 +2632,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description UNAUTHENTICATED: missing, invalid or expired token */
+            /** @description missing, invalid or expired token: INVALID_CODE, UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2338,7 +2641,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN (wrong role), ACCOUNT_FROZEN, TIER_REQUIRED */
+            /** @description not allowed: ACCOUNT_FROZEN, FORBIDDEN, TIER_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2347,7 +2650,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: MEMBER_NOT_FOUND, PRODUCT_NOT_FOUND, ORDER_NOT_FOUND, SALE_NOT_FOUND, CLAIM_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2356,7 +2659,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: INSUFFICIENT_POINTS, OUT_OF_STOCK, LIMIT_REACHED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, NOT_CANCELLABLE, NOT_PAYABLE, INVALID_STATUS, SOLD_OUT, ALREADY_CLAIMED, SALE_NOT_ACTIVE */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2390,7 +2693,7 @@ export interface operations {
                     "application/json": components["schemas"]["Page_OrderView_"];
                 };
             };
-            /** @description VALIDATION_ERROR (the message names the field), IDEMPOTENCY_KEY_REQUIRED */
+            /** @description the request is invalid (the message names the field): IDEMPOTENCY_KEY_REQUIRED, VALIDATION_ERROR */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2399,7 +2702,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description UNAUTHENTICATED: missing, invalid or expired token */
+            /** @description missing, invalid or expired token: INVALID_CODE, UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2408,7 +2711,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN (wrong role), ACCOUNT_FROZEN, TIER_REQUIRED */
+            /** @description not allowed: ACCOUNT_FROZEN, FORBIDDEN, TIER_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2417,7 +2720,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: MEMBER_NOT_FOUND, PRODUCT_NOT_FOUND, ORDER_NOT_FOUND, SALE_NOT_FOUND, CLAIM_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2426,7 +2729,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: INSUFFICIENT_POINTS, OUT_OF_STOCK, LIMIT_REACHED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, NOT_CANCELLABLE, NOT_PAYABLE, INVALID_STATUS, SOLD_OUT, ALREADY_CLAIMED, SALE_NOT_ACTIVE */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2458,7 +2761,7 @@ export interface operations {
                     "application/json": components["schemas"]["OrderView"];
                 };
             };
-            /** @description VALIDATION_ERROR (the message names the field), IDEMPOTENCY_KEY_REQUIRED */
+            /** @description the request is invalid (the message names the field): IDEMPOTENCY_KEY_REQUIRED, VALIDATION_ERROR */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2467,7 +2770,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description UNAUTHENTICATED: missing, invalid or expired token */
+            /** @description missing, invalid or expired token: INVALID_CODE, UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2476,7 +2779,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN (wrong role), ACCOUNT_FROZEN, TIER_REQUIRED */
+            /** @description not allowed: ACCOUNT_FROZEN, FORBIDDEN, TIER_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2485,7 +2788,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: MEMBER_NOT_FOUND, PRODUCT_NOT_FOUND, ORDER_NOT_FOUND, SALE_NOT_FOUND, CLAIM_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2494,7 +2797,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: INSUFFICIENT_POINTS, OUT_OF_STOCK, LIMIT_REACHED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, NOT_CANCELLABLE, NOT_PAYABLE, INVALID_STATUS, SOLD_OUT, ALREADY_CLAIMED, SALE_NOT_ACTIVE */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2526,7 +2829,7 @@ export interface operations {
                     "application/json": components["schemas"]["OrderView"];
                 };
             };
-            /** @description VALIDATION_ERROR (the message names the field), IDEMPOTENCY_KEY_REQUIRED */
+            /** @description the request is invalid (the message names the field): IDEMPOTENCY_KEY_REQUIRED, VALIDATION_ERROR */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2535,7 +2838,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description UNAUTHENTICATED: missing, invalid or expired token */
+            /** @description missing, invalid or expired token: INVALID_CODE, UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2544,7 +2847,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN (wrong role), ACCOUNT_FROZEN, TIER_REQUIRED */
+            /** @description not allowed: ACCOUNT_FROZEN, FORBIDDEN, TIER_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2553,7 +2856,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: MEMBER_NOT_FOUND, PRODUCT_NOT_FOUND, ORDER_NOT_FOUND, SALE_NOT_FOUND, CLAIM_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2562,7 +2865,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: INSUFFICIENT_POINTS, OUT_OF_STOCK, LIMIT_REACHED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, NOT_CANCELLABLE, NOT_PAYABLE, INVALID_STATUS, SOLD_OUT, ALREADY_CLAIMED, SALE_NOT_ACTIVE */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2598,7 +2901,7 @@ export interface operations {
                     "application/json": components["schemas"]["OrderView"];
                 };
             };
-            /** @description VALIDATION_ERROR (the message names the field), IDEMPOTENCY_KEY_REQUIRED */
+            /** @description the request is invalid (the message names the field): IDEMPOTENCY_KEY_REQUIRED, VALIDATION_ERROR */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2607,7 +2910,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description UNAUTHENTICATED: missing, invalid or expired token */
+            /** @description missing, invalid or expired token: INVALID_CODE, UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2616,7 +2919,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN (wrong role), ACCOUNT_FROZEN, TIER_REQUIRED */
+            /** @description not allowed: ACCOUNT_FROZEN, FORBIDDEN, TIER_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2625,7 +2928,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: MEMBER_NOT_FOUND, PRODUCT_NOT_FOUND, ORDER_NOT_FOUND, SALE_NOT_FOUND, CLAIM_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2634,7 +2937,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: INSUFFICIENT_POINTS, OUT_OF_STOCK, LIMIT_REACHED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, NOT_CANCELLABLE, NOT_PAYABLE, INVALID_STATUS, SOLD_OUT, ALREADY_CLAIMED, SALE_NOT_ACTIVE */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2672,7 +2975,7 @@ export interface operations {
                     "application/json": components["schemas"]["Page_ProductView_"];
                 };
             };
-            /** @description VALIDATION_ERROR (the message names the field), IDEMPOTENCY_KEY_REQUIRED */
+            /** @description the request is invalid (the message names the field): IDEMPOTENCY_KEY_REQUIRED, VALIDATION_ERROR */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2681,7 +2984,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description UNAUTHENTICATED: missing, invalid or expired token */
+            /** @description missing, invalid or expired token: INVALID_CODE, UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2690,7 +2993,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN (wrong role), ACCOUNT_FROZEN, TIER_REQUIRED */
+            /** @description not allowed: ACCOUNT_FROZEN, FORBIDDEN, TIER_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2699,7 +3002,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: MEMBER_NOT_FOUND, PRODUCT_NOT_FOUND, ORDER_NOT_FOUND, SALE_NOT_FOUND, CLAIM_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2708,7 +3011,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: INSUFFICIENT_POINTS, OUT_OF_STOCK, LIMIT_REACHED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, NOT_CANCELLABLE, NOT_PAYABLE, INVALID_STATUS, SOLD_OUT, ALREADY_CLAIMED, SALE_NOT_ACTIVE */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2740,7 +3043,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProductView"];
                 };
             };
-            /** @description VALIDATION_ERROR (the message names the field), IDEMPOTENCY_KEY_REQUIRED */
+            /** @description the request is invalid (the message names the field): IDEMPOTENCY_KEY_REQUIRED, VALIDATION_ERROR */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2749,7 +3052,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description UNAUTHENTICATED: missing, invalid or expired token */
+            /** @description missing, invalid or expired token: INVALID_CODE, UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2758,7 +3061,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN (wrong role), ACCOUNT_FROZEN, TIER_REQUIRED */
+            /** @description not allowed: ACCOUNT_FROZEN, FORBIDDEN, TIER_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2767,7 +3070,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: MEMBER_NOT_FOUND, PRODUCT_NOT_FOUND, ORDER_NOT_FOUND, SALE_NOT_FOUND, CLAIM_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2776,7 +3079,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: INSUFFICIENT_POINTS, OUT_OF_STOCK, LIMIT_REACHED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, NOT_CANCELLABLE, NOT_PAYABLE, INVALID_STATUS, SOLD_OUT, ALREADY_CLAIMED, SALE_NOT_ACTIVE */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2812,7 +3115,7 @@ export interface operations {
                     "application/json": components["schemas"]["OrderView"];
                 };
             };
-            /** @description VALIDATION_ERROR (the message names the field), IDEMPOTENCY_KEY_REQUIRED */
+            /** @description the request is invalid (the message names the field): IDEMPOTENCY_KEY_REQUIRED, VALIDATION_ERROR */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2821,7 +3124,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description UNAUTHENTICATED: missing, invalid or expired token */
+            /** @description missing, invalid or expired token: INVALID_CODE, UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2830,7 +3133,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN (wrong role), ACCOUNT_FROZEN, TIER_REQUIRED */
+            /** @description not allowed: ACCOUNT_FROZEN, FORBIDDEN, TIER_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2839,7 +3142,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: MEMBER_NOT_FOUND, PRODUCT_NOT_FOUND, ORDER_NOT_FOUND, SALE_NOT_FOUND, CLAIM_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2848,7 +3151,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: INSUFFICIENT_POINTS, OUT_OF_STOCK, LIMIT_REACHED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, NOT_CANCELLABLE, NOT_PAYABLE, INVALID_STATUS, SOLD_OUT, ALREADY_CLAIMED, SALE_NOT_ACTIVE */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2877,7 +3180,7 @@ export interface operations {
                     "application/json": components["schemas"]["SignInResultView"];
                 };
             };
-            /** @description VALIDATION_ERROR (the message names the field), IDEMPOTENCY_KEY_REQUIRED */
+            /** @description the request is invalid (the message names the field): IDEMPOTENCY_KEY_REQUIRED, VALIDATION_ERROR */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2886,7 +3189,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description UNAUTHENTICATED: missing, invalid or expired token */
+            /** @description missing, invalid or expired token: INVALID_CODE, UNAUTHENTICATED */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2895,7 +3198,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN (wrong role), ACCOUNT_FROZEN, TIER_REQUIRED */
+            /** @description not allowed: ACCOUNT_FROZEN, FORBIDDEN, TIER_REQUIRED */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2904,7 +3207,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: MEMBER_NOT_FOUND, PRODUCT_NOT_FOUND, ORDER_NOT_FOUND, SALE_NOT_FOUND, CLAIM_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2913,7 +3216,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: INSUFFICIENT_POINTS, OUT_OF_STOCK, LIMIT_REACHED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, NOT_CANCELLABLE, NOT_PAYABLE, INVALID_STATUS, SOLD_OUT, ALREADY_CLAIMED, SALE_NOT_ACTIVE */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
