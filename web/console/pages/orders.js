@@ -60,10 +60,14 @@ export default {
     const canList = hasRoute(ctx.doc, 'GET /admin/orders');
     const canGet = hasRoute(ctx.doc, 'GET /admin/orders/{orderId}');
     let status = 'CONFIRMED';
+    // The queue is read from an index, which may lag a write by a moment: an order changed here leaves
+    // its old tab at once.
+    const moved = new Map();
 
     const hooks = {
       notice,
       changed: (order) => {
+        if (!order.shipping) moved.set(order.orderId, order.status);
         detail.replaceChildren(order.shipping ? shipForm(ctx, order.orderId, hooks) : '');
         if (!order.shipping) refresh();
         if (!order.shipping && !canList) show(order);
@@ -78,7 +82,7 @@ export default {
       if (!canList) return;
       const page = await ctx.api.get('/admin/orders', { status, limit: 50 });
       listing.replaceChildren(
-        table(orderColumns(ctx, hooks), page.items, {
+        table(orderColumns(ctx, hooks), page.items.filter((o) => (moved.get(o.orderId) || o.status) === status), {
           empty: status === 'CONFIRMED' ? 'Nothing waiting to ship.' : `No ${status} orders.`,
         }),
       );
