@@ -1,7 +1,8 @@
 """The HTTP front door: an API Gateway HTTP API (payload 2.0) in front of the local functions.
 
 Also serves the local-only control routes, which do not exist in the deployed API:
-``/_local/clock`` (GET, POST ``{"now": ...}``, DELETE) and ``POST /_local/jobs/{name}/run``.
+``/_local/clock`` (GET, POST ``{"now": ...}``, DELETE) and ``POST /_local/jobs/{name}/run``; a GET that
+no API route matches may be a page (``local_stack.static_site``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from local_stack import clock
+from local_stack import clock, static_site
 from local_stack.events import HttpRequest, HttpResponse, http_api_event, http_api_response, scheduled_event
 from local_stack.lambda_runtime import InvocationResult
 from local_stack.routing import Router
@@ -151,7 +152,8 @@ def _dispatch(backend: Backend, request: HttpRequest, request_id: str, host: str
         return _run_job(backend, request, job.group(1)), f"[job {job.group(1)}]"
     match = backend.router.match(request.method, path)
     if match is None:
-        return _unmatched(backend, request), "-"
+        page = static_site.response(request.method, path)  # the console, member page and API explorer
+        return (page, "[static]") if page else (_unmatched(backend, request), "-")
     event = http_api_event(
         request,
         route_key=match.route_key,
@@ -218,7 +220,9 @@ def _run_job(backend: Backend, request: HttpRequest, name: str) -> HttpResponse:
 
 
 def _json(status: int, body: Any) -> HttpResponse:
-    return HttpResponse(status, [("content-type", "application/json")], json.dumps(body).encode("utf-8"))
+    return HttpResponse(
+        status, [("content-type", "application/json")], json.dumps(body, ensure_ascii=False).encode("utf-8")
+    )
 
 
 def _error(status: int, code: str, message: str) -> HttpResponse:

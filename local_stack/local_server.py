@@ -339,6 +339,7 @@ def _banner(stack: Stack, seconds: float, log_target: str) -> str:
         f"  DynamoDB: {stack.dynamodb_endpoint} ({engine})",
         f"  SQS + Secrets Manager (moto): {stack.moto_endpoint}",
         f"  handler logs: {log_target}",
+        f"  pages: {stack.url}/docs/ (API explorer)  {stack.url}/console/ (operations)  {stack.url}/member/",
         "Routes:",
         *(f"  {key:32} {fn}" for key, fn in routes),
         '  POST /_local/clock {"now": ISO-8601}   GET|DELETE /_local/clock',

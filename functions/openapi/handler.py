@@ -39,7 +39,10 @@ def _sibling_routes() -> list[Routes]:
 @lru_cache(maxsize=1)
 def document() -> str:
     return build_document(
-        _sibling_routes(), title="Points mall API", version="1.0.0", description="积分商城 backend: see docs/"
+        _sibling_routes(),
+        title="Points mall API",
+        version="1.0.0",
+        description="积分商城 backend. Conventions (errors, idempotency, paging, time, roles): docs/API.md",
     )
 
 
