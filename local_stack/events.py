@@ -12,10 +12,23 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 from urllib.parse import parse_qsl
 
-from local_stack import LOCAL_ACCOUNT_ID, LOCAL_REGION
+from local_stack import LOCAL_ACCOUNT_ID, LOCAL_REGION, REPO_ROOT
+
+SAMPLES = REPO_ROOT / "events"
+
+
+def sample(name: str) -> Any:
+    """A sample event from `events/` (the shapes `sam local invoke` and the tests use), fresh each call."""
+    return json.loads(_sample_text(name))
+
+
+@cache
+def _sample_text(name: str) -> str:
+    return (SAMPLES / name).read_text(encoding="utf-8")
 
 
 @dataclass(frozen=True)
@@ -121,45 +134,40 @@ def scheduled_event(when: datetime, input_json: str | None = None) -> Any:
     """What EventBridge sends for a schedule rule; a rule's ``Input`` replaces the event entirely."""
     if input_json is not None:
         return json.loads(input_json)
-    return {
-        "version": "0",
-        "id": str(uuid.uuid4()),
-        "detail-type": "Scheduled Event",
-        "source": "aws.events",
-        "account": LOCAL_ACCOUNT_ID,
-        "time": when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "region": LOCAL_REGION,
-        "resources": [],
-        "detail": {},
-    }
+    event = sample("schedule.json")
+    event.update(
+        id=str(uuid.uuid4()),
+        time=when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        account=LOCAL_ACCOUNT_ID,
+        region=LOCAL_REGION,
+        resources=[],
+    )
+    return event
 
 
 def sqs_event(messages: Iterable[Mapping[str, Any]], queue_arn: str) -> dict[str, Any]:
     """The Lambda SQS event for messages returned by ReceiveMessage (system and message attributes: All)."""
-    return {
-        "Records": [
-            {
-                "messageId": m["MessageId"],
-                "receiptHandle": m["ReceiptHandle"],
-                "body": m.get("Body", ""),
-                "attributes": dict(m.get("Attributes") or {}),
-                "messageAttributes": {
-                    name: _message_attribute(value)
-                    for name, value in (m.get("MessageAttributes") or {}).items()
-                },
-                "md5OfBody": m.get("MD5OfBody"),
-                **(
-                    {"md5OfMessageAttributes": m["MD5OfMessageAttributes"]}
-                    if "MD5OfMessageAttributes" in m
-                    else {}
-                ),
-                "eventSource": "aws:sqs",
-                "eventSourceARN": queue_arn,
-                "awsRegion": LOCAL_REGION,
-            }
-            for m in messages
-        ]
-    }
+    shape = sample("sqs_batch.json")["Records"][0]
+    return {"Records": [_sqs_record(shape, m, queue_arn) for m in messages]}
+
+
+def _sqs_record(shape: Mapping[str, Any], m: Mapping[str, Any], queue_arn: str) -> dict[str, Any]:
+    record = dict(shape)
+    record.update(
+        messageId=m["MessageId"],
+        receiptHandle=m["ReceiptHandle"],
+        body=m.get("Body", ""),
+        attributes=dict(m.get("Attributes") or {}),
+        messageAttributes={
+            name: _message_attribute(v) for name, v in (m.get("MessageAttributes") or {}).items()
+        },
+        md5OfBody=m.get("MD5OfBody"),
+        eventSourceARN=queue_arn,
+        awsRegion=LOCAL_REGION,
+    )
+    if "MD5OfMessageAttributes" in m:
+        record["md5OfMessageAttributes"] = m["MD5OfMessageAttributes"]
+    return record
 
 
 def _message_attribute(value: Mapping[str, Any]) -> dict[str, Any]:

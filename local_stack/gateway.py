@@ -2,7 +2,8 @@
 
 Also serves the local-only control routes, which do not exist in the deployed API:
 ``/_local/clock`` (GET, POST ``{"now": ...}``, DELETE), ``POST /_local/jobs/{name}/run`` and
-``GET /_local/environments`` (each function's execution environments: what is warm, what started cold).
+``GET /_local/environments`` (each function's execution environments: what is warm, what started cold);
+a GET that no API route matches may be a page (``local_stack.static_site``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from waitress.channel import HTTPChannel
 from waitress.server import TcpWSGIServer
 from waitress.task import WSGITask, hop_by_hop
 
-from local_stack import clock
+from local_stack import clock, static_site
 from local_stack.events import HttpRequest, HttpResponse, http_api_event, http_api_response, scheduled_event
 from local_stack.lambda_runtime import InvocationResult
 from local_stack.routing import Router
@@ -229,7 +230,8 @@ def _dispatch(backend: Backend, request: HttpRequest, request_id: str, host: str
         return _json(200, backend.environments()), "[environments]"
     match = backend.router.match(request.method, path)
     if match is None:
-        return _unmatched(backend, request), "-"
+        page = static_site.response(request.method, path)  # the console, member page and API explorer
+        return (page, "[static]") if page else (_unmatched(backend, request), "-")
     event = http_api_event(
         request,
         route_key=match.route_key,
@@ -296,7 +298,9 @@ def _run_job(backend: Backend, request: HttpRequest, name: str) -> HttpResponse:
 
 
 def _json(status: int, body: Any) -> HttpResponse:
-    return HttpResponse(status, [("content-type", "application/json")], json.dumps(body).encode("utf-8"))
+    return HttpResponse(
+        status, [("content-type", "application/json")], json.dumps(body, ensure_ascii=False).encode("utf-8")
+    )
 
 
 def _error(status: int, code: str, message: str) -> HttpResponse:

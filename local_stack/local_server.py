@@ -384,6 +384,7 @@ def _banner(stack: Stack, seconds: float, log_target: str) -> str:
         f"  DynamoDB: {stack.dynamodb_endpoint} ({engine})",
         f"  SQS + Secrets Manager (moto): {stack.moto_endpoint}",
         f"  handler logs: {log_target}",
+        f"  pages: {stack.url}/docs/ (API explorer)  {stack.url}/console/ (operations)  {stack.url}/member/",
         *(
             [f"  provisioned (warm): {', '.join(f'{fn} {n}' for fn, n in stack.provisioned.items())}"]
             if stack.provisioned

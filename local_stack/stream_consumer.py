@@ -26,6 +26,7 @@ from botocore.exceptions import ClientError
 
 from local_stack import LOCAL_REGION
 from local_stack.engines import client
+from local_stack.events import sample
 from local_stack.lambda_runtime import InvocationResult
 from local_stack.template import StreamEvent, TemplateError
 
@@ -124,15 +125,15 @@ def stream_record(record: Mapping[str, Any], stream_arn: str) -> dict[str, Any]:
     for key in ("SequenceNumber", "SizeBytes", "StreamViewType"):
         if key in body:
             lambda_body[key] = body[key]
-    event: dict[str, Any] = {
-        "eventID": record["eventID"],
-        "eventName": record["eventName"],
-        "eventVersion": record.get("eventVersion", "1.1"),
-        "eventSource": "aws:dynamodb",
-        "awsRegion": LOCAL_REGION,
-        "dynamodb": lambda_body,
-        "eventSourceARN": stream_arn,
-    }
+    event: dict[str, Any] = dict(sample("dynamodb_stream.json")["Records"][0])
+    event.update(
+        eventID=record["eventID"],
+        eventName=record["eventName"],
+        eventVersion=record.get("eventVersion", "1.1"),
+        awsRegion=LOCAL_REGION,
+        dynamodb=lambda_body,
+        eventSourceARN=stream_arn,
+    )
     if record.get("userIdentity"):  # TTL deletions
         event["userIdentity"] = dict(record["userIdentity"])
     return event

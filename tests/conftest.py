@@ -36,6 +36,7 @@ LOCAL_ENV = {
 }
 
 
+@functools.lru_cache(maxsize=1)
 def table_definitions() -> list[dict[str, Any]]:
     """CreateTable requests for every table in template.yaml (the single source of truth)."""
     from local_stack.template import load_template
@@ -116,24 +117,70 @@ def http_event(
     return event
 
 
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+_SECRETS = {
+    "SigningKeySecret": "k" * 64,
+    "WeChatSecret": json.dumps({"appId": "wx1", "appSecret": "s3cr3t"}),
+}
+
+
+@pytest.fixture(scope="session")
+def _moto() -> Iterator[str]:
+    """moto in-process, started once for the whole session: tables, secrets and the queue made once."""
+    session_env = pytest.MonkeyPatch()
     for key, value in LOCAL_ENV.items():
-        monkeypatch.setenv(key, value)
+        session_env.setenv(key, value)
     with mock_aws():
         ddb = boto3.client("dynamodb")
         for request in table_definitions():
             ddb.create_table(**request)
         sm = boto3.client("secretsmanager")
-        sm.create_secret(Name="SigningKeySecret", SecretString="k" * 64)
-        sm.create_secret(
-            Name="WeChatSecret", SecretString=json.dumps({"appId": "wx1", "appSecret": "s3cr3t"})
-        )
-        queue_url = boto3.client("sqs").create_queue(QueueName="FlashSaleQueue")["QueueUrl"]
-        monkeypatch.setenv("FLASH_SALE_QUEUE_URL", queue_url)
-        _reset_caches()
-        yield
-        _reset_caches()
+        for name, value in _SECRETS.items():
+            sm.create_secret(Name=name, SecretString=value)
+        yield boto3.client("sqs").create_queue(QueueName="FlashSaleQueue")["QueueUrl"]
+        _admin_clients.cache_clear()
+    session_env.undo()
+
+
+@functools.lru_cache(maxsize=1)
+def _admin_clients() -> tuple[Any, Any, Any]:
+    """The fixtures' own clients (moto's session outlives them); handlers make their own."""
+    return boto3.client("dynamodb"), boto3.client("secretsmanager"), boto3.client("sqs")
+
+
+def _empty_tables() -> None:
+    """What a test wrote goes away (a scan of a small in-process table), so each test starts empty."""
+    ddb = _admin_clients()[0]
+    for request in table_definitions():
+        name = request["TableName"]
+        keys = [a["AttributeName"] for a in request["KeySchema"]]
+        pages = ddb.get_paginator("scan").paginate(TableName=name, ProjectionExpression=", ".join(keys))
+        doomed = [item for page in pages for item in page["Items"]]
+        for start in range(0, len(doomed), 25):
+            batch = [{"DeleteRequest": {"Key": key}} for key in doomed[start : start + 25]]
+            ddb.batch_write_item(RequestItems={name: batch})
+
+
+def _drain(queue_url: str) -> None:
+    """Messages a test left in the queue (PurgeQueue may run only once a minute)."""
+    sqs = _admin_clients()[2]
+    while messages := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages"):
+        entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)]
+        sqs.delete_message_batch(QueueUrl=queue_url, Entries=entries)
+
+
+@pytest.fixture
+def aws(_moto: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for key, value in LOCAL_ENV.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("FLASH_SALE_QUEUE_URL", _moto)
+    _empty_tables()
+    sm = _admin_clients()[1]
+    for name, value in _SECRETS.items():
+        sm.put_secret_value(SecretId=name, SecretString=value)
+    _drain(_moto)
+    _reset_caches()
+    yield
+    _reset_caches()
 
 
 def _reset_caches() -> None:
@@ -141,15 +188,14 @@ def _reset_caches() -> None:
     from aws_lambda_powertools.utilities import parameters
 
     from mall.data import dynamo, rules_store
+    from mall.data import flash_sales as flash_sale_store
+    from mall.services import flash_sales
     from mall.settings import settings
 
     parameters.clear_caches()
     settings.cache_clear()
     dynamo.client.cache_clear()
     rules_store._provider.cache_clear()
-    from mall.data import flash_sales as flash_sale_store
-    from mall.services import flash_sales
-
     flash_sale_store._sqs.cache_clear()
     flash_sales._sales.clear()
 

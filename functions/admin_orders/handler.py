@@ -1,40 +1,68 @@
-"""Fulfilment by operations staff: ship and complete orders."""
+"""Orders for operations staff: the fulfilment queue, a member's orders, one order, ship and complete."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from aws_lambda_powertools.event_handler import Depends
-from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from pydantic import Field
+from aws_lambda_powertools.event_handler.openapi.params import Query
 
+from mall.api.access import ADMIN, Caller, Routes
 from mall.api.app import entrypoint, make_app
-from mall.api.auth import admin
-from mall.api.models import Id, WireModel
-from mall.auth.tokens import Principal
+from mall.api.cursor import paged
+from mall.api.wire.common import ID_PATTERN, Cursor, Id, Limit, Page
+from mall.api.wire.orders import AdminOrderView, ShipBody
+from mall.errors import ValidationFailed
 from mall.observability import logger
-from mall.services.order_views import OrderView
-from mall.services.orders import fulfil
+from mall.services.orders import any_order, fulfil, member_orders, waiting_to_ship
 
-router = APIGatewayHttpRouter()
+routes = Routes()
+
+MemberFilter = Annotated[
+    str | None, Query(alias="memberId", pattern=ID_PATTERN, description="this member's orders")
+]
+StatusFilter = Annotated[
+    Literal["CONFIRMED"] | None, Query(description="CONFIRMED: physical orders waiting to ship, oldest first")
+]
 
 
-class ShipBody(WireModel):
-    carrier: str = Field(min_length=1, max_length=64)
-    tracking_no: str = Field(min_length=1, max_length=64)
+@routes.get("/admin/orders", allow=ADMIN, summary="Orders waiting to ship, or one member's", tags=["admin"])
+def get_orders(
+    who: Caller,
+    member: MemberFilter = None,
+    status: StatusFilter = None,
+    limit: Limit = 20,
+    cursor: Cursor = None,
+) -> Page[AdminOrderView]:
+    if (member is None) == (status is None):
+        raise ValidationFailed("memberId, status: give exactly one of them")
+    if member is not None:
+        found, next_cursor = paged(
+            who.subject, f"orders:{member}", cursor, lambda at: member_orders(member, limit, at)
+        )
+    else:
+        found, next_cursor = paged(
+            who.subject, "orders:to-ship", cursor, lambda at: waiting_to_ship(limit, at)
+        )
+    return Page[AdminOrderView](items=[AdminOrderView.of(o) for o in found], next_cursor=next_cursor)
 
 
-@router.post("/admin/orders/<orderId>/ship", summary="Ship a confirmed order", tags=["admin"])
-def post_ship(orderId: Id, body: ShipBody, who: Annotated[Principal, Depends(admin)]) -> OrderView:
+@routes.get("/admin/orders/<orderId>", allow=ADMIN, summary="One order", tags=["admin"])
+def get_order(orderId: Id) -> AdminOrderView:
+    return AdminOrderView.of(any_order(orderId))
+
+
+@routes.post("/admin/orders/<orderId>/ship", allow=ADMIN, summary="Ship a confirmed order", tags=["admin"])
+def post_ship(orderId: Id, body: ShipBody, who: Caller) -> AdminOrderView:
     logger.info("ship", extra={"orderId": orderId, "admin": who.subject})
-    return fulfil(orderId, "ship", carrier=body.carrier, trackingNo=body.tracking_no)
+    return AdminOrderView.of(fulfil(orderId, "ship", carrier=body.carrier, tracking_no=body.tracking_no))
 
 
-@router.post("/admin/orders/<orderId>/complete", summary="Complete a shipped order", tags=["admin"])
-def post_complete(orderId: Id, who: Annotated[Principal, Depends(admin)]) -> OrderView:
+@routes.post(
+    "/admin/orders/<orderId>/complete", allow=ADMIN, summary="Complete a shipped order", tags=["admin"]
+)
+def post_complete(orderId: Id, who: Caller) -> AdminOrderView:
     logger.info("complete", extra={"orderId": orderId, "admin": who.subject})
-    return fulfil(orderId, "complete")
+    return AdminOrderView.of(fulfil(orderId, "complete"))
 
 
-app = make_app(router)
-lambda_handler = entrypoint(app)
+lambda_handler = entrypoint(make_app(routes))

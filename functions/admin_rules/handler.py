@@ -2,32 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from aws_lambda_powertools.event_handler import Depends
-from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-
-from mall import clock
+from mall.api.access import ADMIN, Caller, Routes
 from mall.api.app import entrypoint, make_app
-from mall.api.auth import admin
-from mall.auth.tokens import Principal
-from mall.data import rules_store
 from mall.domain.rules import Rules
 from mall.observability import logger
+from mall.services import rules
 
-router = APIGatewayHttpRouter()
-
-
-@router.get("/admin/rules", summary="The rules in force", tags=["admin"])
-def get_rules(who: Annotated[Principal, Depends(admin)]) -> Rules:
-    return rules_store.current()
+routes = Routes()
 
 
-@router.put("/admin/rules", summary="Replace the rules document", tags=["admin"])
-def put_rules(body: Rules, who: Annotated[Principal, Depends(admin)]) -> Rules:
+@routes.get("/admin/rules", allow=ADMIN, summary="The rules in force", tags=["admin"])
+def get_rules() -> Rules:
+    return rules.current()
+
+
+@routes.put("/admin/rules", allow=ADMIN, summary="Replace the rules document", tags=["admin"])
+def put_rules(body: Rules, who: Caller) -> Rules:
     logger.info("rules replaced", extra={"admin": who.subject})
-    return rules_store.replace(body, clock.now().isoformat(timespec="seconds"))
+    return rules.replace(body)
 
 
-app = make_app(router)
-lambda_handler = entrypoint(app)
+lambda_handler = entrypoint(make_app(routes))

@@ -2,29 +2,21 @@
 
 from __future__ import annotations
 
-from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from pydantic import Field
-
+from mall.api.access import PUBLIC, Routes
 from mall.api.app import entrypoint, make_app
-from mall.api.models import WireModel
+from mall.api.wire.members import LoginBody, LoginView
 from mall.observability import logger, metrics
 from mall.services.login import login
-from mall.services.views import LoginView
 
-router = APIGatewayHttpRouter()
-
-
-class LoginBody(WireModel):
-    code: str = Field(min_length=1, max_length=256)
+routes = Routes()
 
 
-@router.post("/auth/login", summary="Log in with a wx.login code", tags=["auth"])
+@routes.post("/auth/login", allow=PUBLIC, summary="Log in with a wx.login code", tags=["auth"])
 def post_login(body: LoginBody) -> LoginView:
-    result = login(body.code)
-    logger.info("login", extra={"memberId": result.member_id})
+    session = login(body.code)
+    logger.info("login", extra={"memberId": session.member_id})
     metrics.add_metric(name="Logins", unit="Count", value=1)
-    return result
+    return LoginView.of(session)
 
 
-app = make_app(router)
-lambda_handler = entrypoint(app)
+lambda_handler = entrypoint(make_app(routes))

@@ -3,60 +3,47 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
-from aws_lambda_powertools.event_handler import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
-from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from pydantic import Field
 
+from mall.api.access import ADMIN, ANY_ROLE, Caller, Routes
 from mall.api.app import entrypoint, make_app
-from mall.api.auth import admin, anyone
-from mall.api.models import Cursor, Limit, Page, WireModel
-from mall.auth.tokens import Principal
-from mall.domain.catalog import CATEGORY_PATTERN, SKU_PATTERN, ProductType, ShelfStatus
+from mall.api.cursor import paged
+from mall.api.wire.catalog import AdminProductView, ProductBody, ProductView
+from mall.api.wire.common import Cursor, Limit, Page
+from mall.domain.catalog import SKU_PATTERN
 from mall.observability import logger
-from mall.services.catalog import AdminProductView, ProductView, product, shelf, upsert_product
+from mall.services.catalog import product, shelf, upsert_product
 
-router = APIGatewayHttpRouter()
+routes = Routes()
 
 Sku = Annotated[str, Path(pattern=SKU_PATTERN, description="letters, digits, '.', '_' or '-'")]
+Category = Annotated[str | None, Query(max_length=64, description="only this category")]
+Text = Annotated[str | None, Query(max_length=64, description="text in the name, any case")]
 
 
-class ProductBody(WireModel):
-    name: str = Field(min_length=1, max_length=128)
-    category: str = Field(pattern=CATEGORY_PATTERN, description="1 to 64 characters, no '#'")
-    type: ProductType
-    # strict: a bool or a numeric string is a wrong type here, not a number.
-    points_price: int = Field(ge=0, le=1_000_000_000, strict=True)
-    cash_price_fen: int = Field(ge=0, le=10_000_000_000, strict=True)
-    stock: int = Field(ge=0, le=1_000_000_000, strict=True)
-    status: ShelfStatus
-    min_tier: str | None = Field(default=None, min_length=1, max_length=32)
-    per_member_limit: int | None = Field(default=None, ge=1, le=1_000_000, strict=True)
-
-
-@router.get("/products", summary="Products on the shelf, by category then sku", tags=["catalog"])
+@routes.get(
+    "/products", allow=ANY_ROLE, summary="Products on the shelf, by category then sku", tags=["catalog"]
+)
 def get_products(
-    who: Annotated[Principal, Depends(anyone)],
-    category: Annotated[str | None, Query(max_length=64, description="only this category")] = None,
-    q: Annotated[str | None, Query(max_length=64, description="text in the name, any case")] = None,
-    limit: Limit = 20,
-    cursor: Cursor = None,
+    who: Caller, category: Category = None, q: Text = None, limit: Limit = 20, cursor: Cursor = None
 ) -> Page[ProductView]:
-    items, next_cursor = shelf(category, q, limit, cursor, who)
-    return Page[ProductView](items=items, next_cursor=next_cursor)
+    # Quoted so that no two (category, q) pairs share a list name, whatever ':' they contain.
+    list_name = f"products:{quote(category or '', safe='')}:{quote(q or '', safe='')}"
+    found, next_cursor = paged(who.subject, list_name, cursor, lambda at: shelf(category, q, limit, at))
+    return Page[ProductView](items=[ProductView.of(p) for p in found], next_cursor=next_cursor)
 
 
-@router.get("/products/<sku>", summary="One product on the shelf", tags=["catalog"])
-def get_product(sku: Sku, who: Annotated[Principal, Depends(anyone)]) -> ProductView:
-    return product(sku)
+@routes.get("/products/<sku>", allow=ANY_ROLE, summary="One product on the shelf", tags=["catalog"])
+def get_product(sku: Sku) -> ProductView:
+    return ProductView.of(product(sku))
 
 
-@router.put("/admin/products/<sku>", summary="Create or replace a product", tags=["admin"])
-def put_product(sku: Sku, body: ProductBody, who: Annotated[Principal, Depends(admin)]) -> AdminProductView:
+@routes.put("/admin/products/<sku>", allow=ADMIN, summary="Create or replace a product", tags=["admin"])
+def put_product(sku: Sku, body: ProductBody, who: Caller) -> AdminProductView:
     logger.info("product upserted", extra={"admin": who.subject, "sku": sku, "status": body.status.value})
-    return upsert_product(sku, body.model_dump())
+    return AdminProductView.of(upsert_product(body.product(sku)))
 
 
-app = make_app(router)
-lambda_handler = entrypoint(app)
+lambda_handler = entrypoint(make_app(routes))

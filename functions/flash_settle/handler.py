@@ -25,6 +25,8 @@ def settle_record(record: SQSRecord) -> str:
 
 @observed
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return process_partial_response(
-        event=event, record_handler=settle_record, processor=processor, context=context
+    return dict(
+        process_partial_response(
+            event=event, record_handler=settle_record, processor=processor, context=context
+        )
     )

@@ -1,71 +1,53 @@
-"""Member administration: profile, freeze and unfreeze, point adjustments."""
+"""Member administration: profile, ledger, freeze and unfreeze, point adjustments."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from aws_lambda_powertools.event_handler import Depends
-from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from pydantic import Field, field_validator
-
+from mall.api.access import ADMIN, Caller, Routes
 from mall.api.app import entrypoint, make_app
-from mall.api.auth import admin
+from mall.api.cursor import paged
 from mall.api.idempotency import IdempotencyKey
-from mall.api.models import Id, WireModel
-from mall.auth.tokens import Principal
+from mall.api.wire.common import Cursor, Id, Limit, Page
+from mall.api.wire.members import AdjustBody, AdjustmentView, AdminProfileView, LedgerEntryView, ReasonBody
 from mall.observability import logger
-from mall.services.accounts import admin_profile
-from mall.services.members import Adjustment, AdjustmentView, adjust, set_frozen
-from mall.services.views import AdminProfileView
+from mall.services.accounts import ledger_page, profile
+from mall.services.members import Adjustment, adjust, set_frozen
 
-router = APIGatewayHttpRouter()
-
-
-class ReasonBody(WireModel):
-    reason: str = Field(min_length=1, max_length=256)
+routes = Routes()
 
 
-@router.get("/admin/members/<memberId>", summary="A member's profile", tags=["admin"])
-def get_member(memberId: Id, who: Annotated[Principal, Depends(admin)]) -> AdminProfileView:
-    return admin_profile(memberId)
+@routes.get("/admin/members/<memberId>", allow=ADMIN, summary="A member's profile", tags=["admin"])
+def get_member(memberId: Id) -> AdminProfileView:
+    return AdminProfileView.of(profile(memberId))
 
 
-@router.post("/admin/members/<memberId>/freeze", summary="Freeze an account", tags=["admin"])
-def post_freeze(
-    memberId: Id, body: ReasonBody, who: Annotated[Principal, Depends(admin)]
-) -> AdminProfileView:
+@routes.get(
+    "/admin/members/<memberId>/ledger", allow=ADMIN, summary="A member's ledger, newest first", tags=["admin"]
+)
+def get_ledger(memberId: Id, who: Caller, limit: Limit = 20, cursor: Cursor = None) -> Page[LedgerEntryView]:
+    list_name = f"ledger:{memberId}"
+    entries, next_cursor = paged(who.subject, list_name, cursor, lambda at: ledger_page(memberId, limit, at))
+    return Page[LedgerEntryView](items=[LedgerEntryView.of(e) for e in entries], next_cursor=next_cursor)
+
+
+@routes.post("/admin/members/<memberId>/freeze", allow=ADMIN, summary="Freeze an account", tags=["admin"])
+def post_freeze(memberId: Id, body: ReasonBody, who: Caller) -> AdminProfileView:
     logger.info("freeze", extra={"memberId": memberId, "admin": who.subject, "reason": body.reason})
-    return set_frozen(memberId, True, body.reason)
+    return AdminProfileView.of(set_frozen(memberId, True, body.reason))
 
 
-@router.post("/admin/members/<memberId>/unfreeze", summary="Unfreeze an account", tags=["admin"])
-def post_unfreeze(
-    memberId: Id, body: ReasonBody, who: Annotated[Principal, Depends(admin)]
-) -> AdminProfileView:
+@routes.post("/admin/members/<memberId>/unfreeze", allow=ADMIN, summary="Unfreeze an account", tags=["admin"])
+def post_unfreeze(memberId: Id, body: ReasonBody, who: Caller) -> AdminProfileView:
     logger.info("unfreeze", extra={"memberId": memberId, "admin": who.subject, "reason": body.reason})
-    return set_frozen(memberId, False, None)
+    return AdminProfileView.of(set_frozen(memberId, False, None))
 
 
-class AdjustBody(WireModel):
-    delta: int = Field(ge=-100_000_000, le=100_000_000, strict=True)
-    reason: str = Field(min_length=1, max_length=256)
-
-    @field_validator("delta")
-    @classmethod
-    def _not_zero(cls, value: int) -> int:
-        if value == 0:
-            raise ValueError("must not be 0")
-        return value
-
-
-@router.post("/admin/members/<memberId>/adjust", summary="Add or deduct points (ADJUST)", tags=["admin"])
-def post_adjust(
-    memberId: Id, body: AdjustBody, key: IdempotencyKey, who: Annotated[Principal, Depends(admin)]
-) -> AdjustmentView:
+@routes.post(
+    "/admin/members/<memberId>/adjust", allow=ADMIN, summary="Add or deduct points (ADJUST)", tags=["admin"]
+)
+def post_adjust(memberId: Id, body: AdjustBody, key: IdempotencyKey, who: Caller) -> AdjustmentView:
     result = adjust(Adjustment(who.subject, memberId, body.delta, body.reason, key))
     logger.info("adjusted", extra={"memberId": memberId, "admin": who.subject, "delta": body.delta})
-    return result
+    return AdjustmentView.of(result)
 
 
-app = make_app(router)
-lambda_handler = entrypoint(app)
+lambda_handler = entrypoint(make_app(routes))

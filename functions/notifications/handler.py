@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from aws_lambda_powertools.event_handler import Depends
-from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-
+from mall.api.access import MEMBER, Caller, Routes
 from mall.api.app import entrypoint, make_app
-from mall.api.auth import member
-from mall.api.models import Cursor, Limit, Page
-from mall.auth.tokens import Principal
-from mall.services.notifications import NotificationView, notifications_page
+from mall.api.cursor import paged
+from mall.api.wire.common import Cursor, Limit, Page
+from mall.api.wire.members import NotificationView
+from mall.services.notifications import notifications_page
 
-router = APIGatewayHttpRouter()
-
-
-@router.get("/me/notifications", summary="My notifications, newest first", tags=["member"])
-def get_notifications(
-    who: Annotated[Principal, Depends(member)], limit: Limit = 20, cursor: Cursor = None
-) -> Page[NotificationView]:
-    items, next_cursor = notifications_page(who.subject, limit, cursor)
-    return Page[NotificationView](items=items, next_cursor=next_cursor)
+routes = Routes()
 
 
-app = make_app(router)
-lambda_handler = entrypoint(app)
+@routes.get("/me/notifications", allow=MEMBER, summary="My notifications, newest first", tags=["member"])
+def get_notifications(who: Caller, limit: Limit = 20, cursor: Cursor = None) -> Page[NotificationView]:
+    found, next_cursor = paged(
+        who.subject, "notifications", cursor, lambda at: notifications_page(who.subject, limit, at)
+    )
+    return Page[NotificationView](items=[NotificationView.of(n) for n in found], next_cursor=next_cursor)
+
+
+lambda_handler = entrypoint(make_app(routes))

@@ -8,18 +8,18 @@ from functools import lru_cache
 from pathlib import Path
 
 from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
+from mall.api.access import PUBLIC, Routes
 from mall.api.app import entrypoint, make_app
-from mall.api.openapi import contract_document
+from mall.api.openapi import document as build_document
 
 # Deployed with CodeUri functions/, so every sibling function folder is packaged next to this one.
 _FUNCTIONS = Path(__file__).resolve().parent.parent
-router = APIGatewayHttpRouter()
+routes = Routes()
 
 
-def _sibling_routers() -> list[APIGatewayHttpRouter]:
-    routers = []
+def _sibling_routes() -> list[Routes]:
+    found = []
     for path in sorted(_FUNCTIONS.glob("*/handler.py")):
         if path.parent.name == "openapi":
             continue
@@ -31,23 +31,24 @@ def _sibling_routers() -> list[APIGatewayHttpRouter]:
             module = importlib.util.module_from_spec(spec)
             sys.modules[name] = module
             spec.loader.exec_module(module)
-        if isinstance(getattr(module, "router", None), APIGatewayHttpRouter):
-            routers.append(module.router)
-    return routers
+        if isinstance(getattr(module, "routes", None), Routes):
+            found.append(module.routes)
+    return found
 
 
 @lru_cache(maxsize=1)
 def document() -> str:
-    generated = make_app(*_sibling_routers()).get_openapi_json_schema(
-        title="Points mall API", version="1.0.0", description="积分商城 backend: see ../shared/API.md"
+    return build_document(
+        _sibling_routes(),
+        title="Points mall API",
+        version="1.0.0",
+        description="积分商城 backend. Conventions (errors, idempotency, paging, time, roles): docs/API.md",
     )
-    return contract_document(generated)
 
 
-@router.get("/openapi.json", include_in_schema=False)
+@routes.get("/openapi.json", allow=PUBLIC, include_in_schema=False)
 def get_openapi():  # type: ignore[no-untyped-def]  # a Response annotation would become a schema
     return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=document())
 
 
-app = make_app(router)
-lambda_handler = entrypoint(app)
+lambda_handler = entrypoint(make_app(routes))

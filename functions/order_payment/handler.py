@@ -2,33 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from aws_lambda_powertools.event_handler import Depends
-from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from pydantic import Field
-
+from mall.api.access import SERVICE, Routes
 from mall.api.app import entrypoint, make_app
-from mall.api.auth import service
-from mall.api.models import Id, WireModel
-from mall.auth.tokens import Principal
+from mall.api.wire.common import Id
+from mall.api.wire.orders import OrderView, PaymentBody
 from mall.observability import logger
-from mall.services.order_views import OrderView
 from mall.services.orders import pay
 
-router = APIGatewayHttpRouter()
+routes = Routes()
 
 
-class PaymentBody(WireModel):
-    transaction_id: str = Field(min_length=1, max_length=128)
-
-
-@router.post("/orders/<orderId>/payment", summary="Record the cash payment", tags=["service"])
-def post_payment(orderId: Id, body: PaymentBody, who: Annotated[Principal, Depends(service)]) -> OrderView:
+@routes.post("/orders/<orderId>/payment", allow=SERVICE, summary="Record the cash payment", tags=["service"])
+def post_payment(orderId: Id, body: PaymentBody) -> OrderView:
     order = pay(orderId, body.transaction_id)
-    logger.info("order paid", extra={"orderId": orderId, "status": order.status})
-    return order
+    logger.info("order paid", extra={"orderId": orderId, "status": order.status.value})
+    return OrderView.of(order)
 
 
-app = make_app(router)
-lambda_handler = entrypoint(app)
+lambda_handler = entrypoint(make_app(routes))

@@ -9,17 +9,15 @@ import re
 from datetime import date
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import BeforeValidator
 
+from mall.api.access import ADMIN, Routes
 from mall.api.app import entrypoint, make_app
-from mall.api.auth import admin
-from mall.auth.tokens import Principal
-from mall.services.stats import StatsView, daily_stats
+from mall.api.wire.stats import StatsView
+from mall.services.stats import daily_stats
 
-router = APIGatewayHttpRouter()
+routes = Routes()
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -34,16 +32,14 @@ def _calendar_date(value: Any) -> Any:
 IsoDate = Annotated[date, BeforeValidator(_calendar_date)]
 
 
-@router.get("/admin/stats", summary="Daily statistics and outstanding points", tags=["admin"])
+@routes.get("/admin/stats", allow=ADMIN, summary="Daily statistics and outstanding points", tags=["admin"])
 def get_stats(
-    who: Annotated[Principal, Depends(admin)],
     from_: Annotated[
         IsoDate | None, Query(alias="from", description="first business day, YYYY-MM-DD (default: `to`)")
     ] = None,
     to: Annotated[IsoDate | None, Query(description="last business day, YYYY-MM-DD (default: today)")] = None,
 ) -> StatsView:
-    return daily_stats(from_, to)
+    return StatsView.of(daily_stats(from_, to))
 
 
-app = make_app(router)
-lambda_handler = entrypoint(app)
+lambda_handler = entrypoint(make_app(routes))

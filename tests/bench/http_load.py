@@ -185,9 +185,14 @@ def mixed_traffic(
         timed("POST", "/redemptions", redemption, token, **{"Idempotency-Key": member})
 
     members = [f"{prefix}c{c}r{r}" for r in range(rounds) for c in range(clients)]
+
+    def visit_and_count(member: str) -> None:
+        visit(member)
+        bar.advance()
+
     started = time.perf_counter()
     with Progress(f"mixed traffic, {label}", len(members)) as bar:
-        run_all(clients, members, lambda m: (visit(m), bar.advance()))
+        run_all(clients, members, visit_and_count)
     elapsed = time.perf_counter() - started
     summary = timings.summary()
     return {

@@ -1,8 +1,8 @@
 """The daily expiry sweep at growing table sizes: what it reads must follow the due accounts, not the table.
 
-Accounts are written straight into the table (the app's own account items, through its data layer, with
-no ledger history: the sweep reads only the due index and the due accounts), 1% of them holding a lot
-that ended before today.  Each run is the sweep service in this process, metered by botocore's events.
+Accounts are opened through the data layer, 1% of them holding a lot that ended before today (no ledger
+history: the sweep reads only the due index and the due accounts).  Each run is the sweep service in this
+process, metered by botocore's events.
 """
 
 from __future__ import annotations
@@ -27,28 +27,25 @@ def sweep_scaling(stack: Stack, sizes: list[int]) -> list[dict[str, Any]]:
     from mall.domain.account import Account
     from mall.services.expiry import sweep
 
-    ddb, table = dynamo.client(), dynamo.table()
     run = time.strftime("%H%M%S")
 
-    def account_item(index: int, due: bool) -> dict[str, Any]:
-        account = Account(f"sw{run}n{index}", "2020-01-01T00:00:00+00:00", lots={PAST if due else FUTURE: 10})
-        return {"PutRequest": {"Item": accounts.create(account)["Put"]["Item"]}}
+    def open_one(index: int, due: bool) -> None:
+        lots = {PAST if due else FUTURE: 10}
+        accounts.open_account(Account(f"sw{run}n{index}", "2020-01-01T00:00:00+00:00", lots=lots))
 
     def write(batch: range) -> None:
-        pending = [account_item(i, i in due) for i in batch]
-        while pending:
-            unprocessed = ddb.batch_write_item(RequestItems={table: pending}).get("UnprocessedItems", {})
-            pending = unprocessed.get(table, [])
+        for i in batch:
+            open_one(i, i in due)
         bar.advance(len(batch))
 
     runs: list[dict[str, Any]] = []
     written = 0
-    meter = Meter(ddb)
+    meter = Meter(dynamo.client())
     for size in sorted(sizes):
         # Earlier runs settled their due accounts: 1% of the whole table is due among the new ones.
         due = set(range(written, size, (size - written) // max(1, size // DUE_SHARE))[: size // DUE_SHARE])
         batches = [range(start, min(start + 25, size)) for start in range(written, size, 25)]
-        with Progress(f"sweep table: {size} accounts", size - written) as bar, ThreadPoolExecutor(8) as pool:
+        with Progress(f"sweep table: {size} accounts", size - written) as bar, ThreadPoolExecutor(16) as pool:
             list(pool.map(write, batches))
         written = size
         meter.reset()

@@ -1,41 +1,53 @@
-"""The front gate's role table and each route's own auth dependency must say the same thing."""
+"""Every route says who may call it, once, on the route; the contract's role for each route holds."""
 
 from __future__ import annotations
 
-import os
-import re
-import typing
-
-from aws_lambda_powertools.event_handler import Depends
-
-from mall.api import auth, gate
-from mall.auth.tokens import Role
+from mall.api.access import ADMIN, ANY_ROLE, MEMBER, PUBLIC, SERVICE, Routes
 from tests.conftest import ROOT, load_handler
 
-_DEPENDENCY_ROLES = {
-    auth.member: frozenset({Role.MEMBER}),
-    auth.service: frozenset({Role.SERVICE}),
-    auth.admin: frozenset({Role.ADMIN}),
-    auth.anyone: frozenset(Role),
-}
+# The contract (API.md): who may call what.
+_PUBLIC = {"POST /auth/login", "GET /openapi.json"}
+_SERVICE = {"POST /earn", "POST /orders/{orderId}/payment"}
+_ANY_ROLE = {"GET /products", "GET /products/{sku}", "GET /flash-sales"}
 
 
-def _declared_roles(func: typing.Any) -> frozenset[Role] | None:
-    for hint in typing.get_type_hints(func, include_extras=True).values():
-        for meta in getattr(hint, "__metadata__", ()):
-            if isinstance(meta, Depends) and meta.dependency in _DEPENDENCY_ROLES:
-                return _DEPENDENCY_ROLES[meta.dependency]
-    return None
+def _contract_roles(route_key: str) -> frozenset:  # type: ignore[type-arg]
+    if route_key in _PUBLIC:
+        return PUBLIC
+    if route_key in _SERVICE:
+        return SERVICE
+    if route_key in _ANY_ROLE:
+        return ANY_ROLE
+    if route_key.partition(" ")[2].startswith("/admin/"):
+        return ADMIN
+    return MEMBER
 
 
-def test_every_route_declares_the_roles_the_gate_enforces(aws: None) -> None:
+def test_every_template_route_is_declared_by_its_function_with_the_contract_roles(aws: None) -> None:
+    from local_stack.template import load_template
+
     checked = 0
-    for folder in sorted(os.listdir(ROOT / "functions")):
-        router = getattr(load_handler(folder), "router", None)
-        for key, func in router._routes.items() if router else []:
-            rule, methods = key[0], key[1]
-            path = re.sub(r"<(\w+)>", r"{\1}", rule)
-            for method in methods:
-                assert _declared_roles(func) == gate.required_roles(f"{method} {path}"), f"{method} {path}"
-                checked += 1
-    assert checked >= 25  # every HTTP route of every function
+    for fn in load_template(ROOT / "template.yaml").functions:
+        if not fn.routes:
+            continue
+        folder = fn.code_dir.name if fn.code_dir.name != "functions" else fn.module.split(".")[0]
+        policy = load_handler(folder).routes.access
+        for route in fn.routes:
+            assert route.route_key in policy, f"{fn.logical_id} does not serve {route.route_key}"
+            assert policy[route.route_key].roles == _contract_roles(route.route_key), route.route_key
+            checked += 1
+    assert checked >= 28
+
+
+def test_the_idempotent_routes_are_the_ones_taking_a_key(aws: None) -> None:
+    declared = {
+        key
+        for folder in sorted(p.name for p in (ROOT / "functions").iterdir() if (p / "handler.py").exists())
+        for key, access in getattr(load_handler(folder), "routes", Routes()).access.items()
+        if access.idempotent
+    }
+    assert {
+        "POST /redemptions",
+        "POST /flash-sales/{saleId}/claims",
+        "POST /admin/members/{memberId}/adjust",
+    } <= declared

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from mall.data import dynamo
 from mall.data import products as store
+from mall.data.transaction import LostRace
 from mall.services import catalog
 from tests.conftest import Invoke, Tokens
 
@@ -221,25 +221,22 @@ def test_get_one_product_and_404_when_off_shelf_or_unknown(invoke: Invoke, token
     assert invoke("catalog", "GET", "/products/vip-1")[0] == 401
 
 
-def test_stock_items_never_take_stock_below_zero(invoke: Invoke, tokens: Tokens) -> None:
+def test_stock_writes_never_take_stock_below_zero(invoke: Invoke, tokens: Tokens) -> None:
     admin = tokens.admin()
     put(invoke, admin, "cup-1", stock=2)
     put(invoke, admin, "lamp-1", status="OFF_SHELF", stock=5)
 
-    def refused(item: dict[str, Any]) -> dynamo.TransactionFailed:
-        with pytest.raises(dynamo.TransactionFailed) as failed:
-            dynamo.transact([item])
-        assert failed.value.failed_at(0)
-        return failed.value
-
-    dynamo.transact([store.take_stock_item("cup-1", 2)])
-    reason = refused(store.take_stock_item("cup-1", 1)).reasons[0]
-    assert reason.item is not None and reason.item["stock"] == 0  # the old item tells why: out of stock
-    refused(store.take_stock_item("lamp-1", 1))  # off the shelf
-    refused(store.take_stock_item("ghost", 1))  # unknown
-    refused(store.return_stock_item("ghost", 1))
-    dynamo.transact([store.return_stock_item("cup-1", 1)])
+    store.take_stock("cup-1", 2).commit()
+    for refused in (
+        store.take_stock("cup-1", 1),  # out of stock
+        store.take_stock("lamp-1", 1),  # off the shelf
+        store.take_stock("ghost", 1),  # unknown
+        store.return_stock("ghost", 1),
+    ):
+        with pytest.raises(LostRace):  # the decision was made on stock that is not there: decide again
+            refused.commit()
+    store.return_stock("cup-1", 1).commit()
     product = store.get_product("cup-1")
     assert product is not None and product.stock == 1
     with pytest.raises(ValueError, match="quantity"):
-        store.take_stock_item("cup-1", 0)
+        store.take_stock("cup-1", 0)

@@ -82,7 +82,8 @@ def notifications(invoke: Invoke, tokens: Tokens, member_id: str, **query: str) 
 def table_item(pk: str, sk: str) -> dict[str, Any] | None:
     from mall.data import dynamo
 
-    return dynamo.get(pk, sk)
+    found = dynamo.batch_get([(pk, sk)])
+    return dynamo.plain(found[(pk, sk)]) if found else None
 
 
 # --- the sweep ---------------------------------------------------------------------------------------

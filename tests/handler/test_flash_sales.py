@@ -9,6 +9,7 @@ import boto3
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
+from local_stack.events import sqs_event
 from tests.conftest import FakeContext, Invoke, Tokens, load_handler
 
 PRODUCT = {
@@ -68,23 +69,10 @@ def sale(invoke: Invoke, tokens: Tokens) -> Any:
             sqs = boto3.client("sqs")
             url = sqs.get_queue_url(QueueName="FlashSaleQueue")["QueueUrl"]
             got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"])
-            return got.get("Messages", [])
+            return [dict(m) for m in got.get("Messages", [])]
 
         def deliver(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
-            records = [
-                {
-                    "messageId": m["MessageId"],
-                    "receiptHandle": m["ReceiptHandle"],
-                    "body": m["Body"],
-                    "attributes": m.get("Attributes", {}),
-                    "messageAttributes": {},
-                    "md5OfBody": m["MD5OfBody"],
-                    "eventSource": "aws:sqs",
-                    "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:FlashSaleQueue",
-                    "awsRegion": "us-east-1",
-                }
-                for m in messages
-            ]
+            records = sqs_event(messages, "arn:aws:sqs:us-east-1:123456789012:FlashSaleQueue")["Records"]
             try:
                 return dict(load_handler("flash_settle").lambda_handler({"Records": records}, FakeContext()))
             except BatchProcessingError:  # every record failed: the invocation fails, SQS redelivers all
@@ -169,43 +157,43 @@ def test_redelivered_message_changes_nothing_twice(sale: Any) -> None:
 def test_crash_after_commit_before_ack_does_not_charge_twice(
     sale: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mall.data import dynamo
+    from mall.data.transaction import Transaction
 
     sale_id = sale.create(stock=2)
     alice = sale.member("alice", 300)
     sale.claim(sale_id, alice)
     messages = sale.messages()
-    real = dynamo.transact
+    real = Transaction.commit
 
-    def commit_then_die(items: list[dict[str, Any]]) -> None:
-        real(items)
+    def commit_then_die(self: Transaction) -> None:
+        real(self)
         raise RuntimeError("Lambda killed after the transaction committed")
 
-    monkeypatch.setattr(dynamo, "transact", commit_then_die)
+    monkeypatch.setattr(Transaction, "commit", commit_then_die)
     result = sale.deliver(messages)
     assert len(result["batchItemFailures"]) == 1  # not acknowledged: SQS will deliver it again
-    monkeypatch.setattr(dynamo, "transact", real)
+    monkeypatch.setattr(Transaction, "commit", real)
     assert sale.deliver(messages) == {"batchItemFailures": []}
     assert sale.balance(alice) == 200
     assert sale.mine(sale_id, alice)[1]["status"] == "CONFIRMED"
 
 
 def test_crash_before_commit_loses_nothing(sale: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from mall.data import dynamo
+    from mall.data.transaction import Transaction
 
     sale_id = sale.create(stock=2)
     alice = sale.member("alice", 300)
     sale.claim(sale_id, alice)
     messages = sale.messages()
 
-    def die(items: list[dict[str, Any]]) -> None:
+    def die(self: Transaction) -> None:
         raise RuntimeError("Lambda killed before the transaction")
 
-    real = dynamo.transact
-    monkeypatch.setattr(dynamo, "transact", die)
+    real = Transaction.commit
+    monkeypatch.setattr(Transaction, "commit", die)
     assert len(sale.deliver(messages)["batchItemFailures"]) == 1
     assert sale.mine(sale_id, alice)[1]["status"] == "QUEUED"
-    monkeypatch.setattr(dynamo, "transact", real)
+    monkeypatch.setattr(Transaction, "commit", real)
     sale.deliver(messages)
     assert sale.balance(alice) == 200 and sale.listed(sale_id)["stockLeft"] == 1
 

@@ -87,7 +87,6 @@ def test_timeout_job_survives_a_member_read_cancelling_first(
     alice, _, _ids = _setup(invoke, tokens, clock, n=2)
     from mall.data import orders as store
 
-    first = store.overdue_order_ids.__call__  # noqa
     real_get = store.get
     state = {"done": False}
 

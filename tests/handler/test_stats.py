@@ -200,20 +200,20 @@ def test_a_day_of_activity_is_counted_once_however_often_it_is_delivered(
 def test_redelivery_costs_one_transaction_the_cancellation_names_what_was_counted(
     invoke: Invoke, mall: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mall.data import dynamo
+    from mall.data.transaction import Transaction
 
     for points in (1, 2, 3, 4):
         mall.earn("gina", points)
     records = mall.stream.new_records()
     aggregate(records[:2])
     calls: list[int] = []
-    real = dynamo.transact
+    real = Transaction.commit
 
-    def counting(items: list[dict[str, Any]]) -> None:
-        calls.append(len(items))
-        real(items)
+    def counting(self: Transaction) -> None:
+        calls.append(len(self))
+        real(self)
 
-    monkeypatch.setattr(dynamo, "transact", counting)
+    monkeypatch.setattr(Transaction, "commit", counting)
     assert aggregate(records) == {"batchItemFailures": []}
     # 4 markers + 1 day + outstanding, cancelled on the 2 counted markers; then 2 markers + 2 ADDs.
     assert calls == [6, 4]
@@ -240,19 +240,19 @@ def test_expired_points_are_counted_on_the_day_they_expire(invoke: Invoke, mall:
 def test_a_group_that_stays_contended_is_reported_and_retried_later(
     invoke: Invoke, mall: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mall.data import dynamo
+    from mall.data.transaction import LostRace, Transaction
     from mall.services import stats as service
 
     mall.earn("erin", 10)
     mall.earn("erin", 20)
     records = mall.stream.new_records()
 
-    def conflict(items: list[dict[str, Any]]) -> None:
-        raise dynamo.TransactionFailed([dynamo.Reason("TransactionConflict", None)])
+    def conflict(self: Transaction) -> None:
+        raise LostRace("TransactionConflict")
 
     with monkeypatch.context() as patch:
         patch.setattr(service, "COUNT_BUDGET_SECONDS", 0.05)
-        patch.setattr(dynamo, "transact", conflict)
+        patch.setattr(Transaction, "commit", conflict)
         failures = aggregate(records)["batchItemFailures"]
     assert failures == [{"itemIdentifier": r["dynamodb"]["SequenceNumber"]} for r in records]
     assert stats(invoke, mall.admin, to=DAY1)[1]["outstanding"] == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -19,7 +20,7 @@ def wechat(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeWeChat]:
         yield fake
 
 
-def login(invoke: Invoke, code: str) -> tuple[int, dict[str, str]]:
+def login(invoke: Invoke, code: str) -> tuple[int, Any]:
     return invoke("auth_login", "POST", "/auth/login", {"code": code})
 
 

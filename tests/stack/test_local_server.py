@@ -336,7 +336,7 @@ def test_handler_results_map_to_http_like_api_gateway() -> None:
 def test_missing_java_is_explained_and_fatal(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("DYNAMODB_ENDPOINT", raising=False)
     monkeypatch.delenv("ALLOW_MOTO_DYNAMODB", raising=False)
-    monkeypatch.setattr(engines.shutil, "which", lambda _name: None)
+    monkeypatch.setattr("local_stack.engines.shutil.which", lambda _name: None)
     with pytest.raises(EngineUnavailable) as caught:
         start_engines(log_dir=tmp_path)
     assert "apt-get install openjdk-17-jre-headless" in str(caught.value)

@@ -238,6 +238,7 @@ class LedgerMachine(RuleBasedStateMachine):
             assert change.account.lots.get(day, 0) == pts - entry.lots.get(day, 0)
         self.apply(change)
         self.assert_settled()
+        assert entry is not None
         self.open_spends.append(entry)
 
     @precondition(lambda self: bool(self.open_spends))

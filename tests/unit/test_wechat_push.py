@@ -68,7 +68,7 @@ def test_token_is_renewed_shortly_before_it_expires(
     wechat: FakeWeChat, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     now = [1000.0]
-    monkeypatch.setattr(wechat_push.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr("mall.notify.wechat_push.time.monotonic", lambda: now[0])
     wechat_push.send(OPENID, MESSAGE)
     now[0] += 7200 - 301
     wechat_push.send(OPENID, MESSAGE)

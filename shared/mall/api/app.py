@@ -2,30 +2,44 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, cast
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import ResponseBuilder
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mall.api import gate
+from mall.api.access import PRINCIPAL, Access, Routes
 from mall.auth.wechat import WeChatUnavailable
 from mall.errors import Contention, DomainError
 from mall.observability import logger, metrics, tracer
 from mall.settings import settings
 
+# UTF-8 JSON: product names and notes come back as written, not as \uXXXX escapes.
+serialize = partial(json.dumps, ensure_ascii=False, separators=(",", ":"), default=str)
+
 
 def error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
+    """The contract's error shape, `{"error": {"code", "message"}}`; every error answer is made here."""
     return Response(
         status_code=status,
         content_type=content_types.APPLICATION_JSON,
         body={"error": {"code": code, "message": message}},
         headers=headers,
     )
+
+
+def refusal(exc: DomainError) -> Response:
+    metrics.add_metric(name=f"Error.{exc.code}", unit="Count", value=1)
+    return error(exc.status, exc.code, exc.message)
 
 
 def _field_of(err: dict[str, Any]) -> str:
@@ -44,50 +58,62 @@ def validation_message(errors: list[dict[str, Any]]) -> str:
     return "; ".join(parts)
 
 
-def make_app(*routers: APIGatewayHttpRouter) -> APIGatewayHttpResolver:
-    app = APIGatewayHttpResolver(enable_validation=True)
-    for router in routers:
-        app.include_router(router)
+@dataclass(frozen=True)
+class Api:
+    """A function's HTTP app: the resolver and who may call each of its routes."""
 
-    @app.exception_handler(DomainError)
-    def _domain(exc: DomainError) -> Response:
-        metrics.add_metric(name=f"Error.{exc.code}", unit="Count", value=1)
-        return error(exc.status, exc.code, exc.message)
+    resolver: APIGatewayHttpResolver
+    policy: dict[str, Access]
 
-    @app.exception_handler(RequestValidationError)
+
+def make_app(*routes: Routes) -> Api:
+    resolver = APIGatewayHttpResolver(enable_validation=True, serializer=serialize)
+    policy: dict[str, Access] = {}
+    for group in routes:
+        resolver.include_router(group.router)
+        policy |= group.access
+
+    resolver.exception_handler(DomainError)(refusal)
+
+    @resolver.exception_handler(RequestValidationError)
     def _invalid(exc: RequestValidationError) -> Response:
         return error(400, "VALIDATION_ERROR", validation_message(list(exc.errors())))
 
-    @app.exception_handler(NotFoundError)
+    @resolver.exception_handler(NotFoundError)
     def _no_route(exc: NotFoundError) -> Response:
         return error(404, "NOT_FOUND", "no such route")
 
-    @app.exception_handler(Contention)
+    @resolver.exception_handler(Contention)
     def _contention(exc: Contention) -> Response:
         logger.warning("contention budget exhausted", extra={"detail": str(exc)})
         return error(503, "CONTENTION", "too many concurrent changes, retry shortly", {"Retry-After": "1"})
 
-    @app.exception_handler(WeChatUnavailable)
+    @resolver.exception_handler(WeChatUnavailable)
     def _wechat(exc: WeChatUnavailable) -> Response:
         logger.warning("WeChat unavailable", extra={"detail": str(exc)})
         return error(
             503, "UPSTREAM_UNAVAILABLE", "WeChat is not answering, retry shortly", {"Retry-After": "2"}
         )
 
-    return app
+    return Api(resolver, policy)
 
 
-def entrypoint(app: APIGatewayHttpResolver) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
-    """The Lambda handler: correlation id in every log line, metrics flushed, traced."""
+def entrypoint(api: Api) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
+    """The Lambda handler: the gate, then the routes; correlation id in every log line, metrics flushed,
+    traced without recording responses (they carry tokens and addresses)."""
     settings()  # a misconfigured environment fails the cold start, not the first request
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
-    @tracer.capture_lambda_handler
+    @tracer.capture_lambda_handler(capture_response=False)
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        refused = gate.admit(event)
-        if refused is not None:
-            return refused
-        return app.resolve(event, context)
+        try:
+            principal = gate.admit(event, api.policy)
+        except DomainError as refused:
+            answer = ResponseBuilder[Any](refusal(refused), serializer=serialize)
+            return answer.build(APIGatewayProxyEventV2(event))
+        if principal is not None:
+            api.resolver.append_context(**{PRINCIPAL: principal})
+        return api.resolver.resolve(event, context)
 
-    return handler
+    return cast(Callable[[dict[str, Any], LambdaContext], dict[str, Any]], handler)

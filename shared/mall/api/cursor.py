@@ -6,6 +6,8 @@ import base64
 import hashlib
 import hmac
 import json
+from collections.abc import Callable
+from typing import TypeVar
 
 from mall.auth.keys import signing_key
 from mall.errors import ValidationFailed
@@ -38,3 +40,15 @@ def decode(cursor: str | None, owner: str, list_name: str) -> str | None:
         return str(data["p"])
     except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
         raise ValidationFailed("cursor: invalid or not issued for this list") from exc
+
+
+T = TypeVar("T")
+
+
+def paged(
+    owner: str, list_name: str, cursor: str | None, fetch: Callable[[str | None], tuple[list[T], str | None]]
+) -> tuple[list[T], str | None]:
+    """One page of a list: the cursor (issued to `owner` for `list_name`) opened into the position
+    `fetch` continues after, and the position it stopped at sealed into the next cursor."""
+    items, position = fetch(decode(cursor, owner, list_name))
+    return items, encode(owner, list_name, position)

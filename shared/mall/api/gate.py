@@ -2,48 +2,50 @@
 
 Run before powertools' resolver so that a missing token is 401 and a wrong role 403 whatever the body
 says (the resolver validates bodies before route dependencies run), and so that no body, however odd,
-reaches a JSON parser that could fail with anything but a 400."""
+reaches a JSON parser that could fail with anything but a 400. The roles come from the routes'
+own declarations (`mall.api.access`); the token is verified here, once."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import json
+import re
+from collections.abc import Mapping
 from typing import Any
 
 from aws_lambda_powertools.event_handler import content_types
 
-from mall.auth.tokens import Role, verify
-from mall.errors import DomainError, Forbidden, Unauthenticated, ValidationFailed
-
-PUBLIC = frozenset({"POST /auth/login", "GET /openapi.json"})
-SERVICE_ROUTES = frozenset({"POST /earn", "POST /orders/{orderId}/payment"})
-ANY_ROLE_ROUTES = frozenset({"GET /products", "GET /products/{sku}", "GET /flash-sales"})
+from mall.api.access import Access
+from mall.auth.tokens import Principal, verify
+from mall.errors import Forbidden, Unauthenticated, ValidationFailed
 
 
-def required_roles(route_key: str) -> frozenset[Role] | None:
-    """The contract's roles per route (API.md); None for public routes."""
-    if route_key in PUBLIC:
+def _access(event: Mapping[str, Any], policy: Mapping[str, Access]) -> Access | None:
+    """The route's declared access: by API Gateway's route key, or by method and path should the route
+    key not name a declared route (say a catch-all route in front), so no path slips past the gate."""
+    declared = policy.get(str(event.get("routeKey", "")))
+    if declared is not None:
+        return declared
+    http = (event.get("requestContext") or {}).get("http") or {}
+    wanted = f"{http.get('method', '')} {event.get('rawPath', '')}"
+    for route_key, access in policy.items():
+        pattern = re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(route_key))
+        if re.fullmatch(pattern, wanted):
+            return access
+    return None
+
+
+def _principal(access: Access | None, headers: Mapping[str, str]) -> Principal | None:
+    if access is None or access.public:
         return None
-    path = route_key.partition(" ")[2]
-    if path.startswith("/admin/"):
-        return frozenset({Role.ADMIN})
-    if route_key in SERVICE_ROUTES:
-        return frozenset({Role.SERVICE})
-    if route_key in ANY_ROLE_ROUTES:
-        return frozenset(Role)
-    return frozenset({Role.MEMBER})
-
-
-def _authorize(event: dict[str, Any], headers: dict[str, str]) -> None:
-    roles = required_roles(str(event.get("routeKey", "")))
-    if roles is None:
-        return
     scheme, _, token = headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("missing bearer token")
-    if verify(token.strip()).role not in roles:
-        raise Forbidden(f"requires role {' or '.join(sorted(r.value for r in roles))}")
+    principal = verify(token.strip())
+    if principal.role not in access.roles:
+        raise Forbidden(f"requires role {' or '.join(sorted(r.value for r in access.roles))}")
+    return principal
 
 
 def _json_body(event: dict[str, Any]) -> str:
@@ -62,25 +64,15 @@ def _json_body(event: dict[str, Any]) -> str:
     return str(body)
 
 
-def _error(exc: DomainError) -> dict[str, Any]:
-    return {
-        "statusCode": exc.status,
-        "headers": {"Content-Type": content_types.APPLICATION_JSON},
-        "body": json.dumps({"error": {"code": exc.code, "message": exc.message}}),
-        "isBase64Encoded": False,
-    }
+def admit(event: dict[str, Any], policy: Mapping[str, Access]) -> Principal | None:
+    """Check the caller against the route's declared roles and normalise the event in place.
 
-
-def admit(event: dict[str, Any]) -> dict[str, Any] | None:
-    """Normalise the event in place; answer the error response if the request may not go on."""
+    Returns the verified principal (None on a public route); raises the DomainError to answer."""
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
-    try:
-        _authorize(event, headers)
-        body = _json_body(event)
-    except DomainError as refused:
-        return _error(refused)
+    principal = _principal(_access(event, policy), headers)
+    body = _json_body(event)
     # The API speaks only JSON: whatever content type came with a body, it is read as JSON.
     if body.strip():
         headers["content-type"] = content_types.APPLICATION_JSON
     event["headers"], event["body"], event["isBase64Encoded"] = headers, body, False
-    return None
+    return principal

@@ -1,17 +1,19 @@
-"""What the generated OpenAPI document must also say to match the contract (API.md): bearer auth per
-route, the error shape and codes, and the Idempotency-Key header that a dependency (not a parameter)
-reads."""
+"""The OpenAPI document, as the contract (API.md) says it: generated from the routes and their models,
+with what the routes declare (roles, Idempotency-Key) and the error codes of `mall.errors`."""
 
 from __future__ import annotations
 
 import json
+from collections import defaultdict
+from collections.abc import Mapping
 from typing import Any
 
-from mall.api import gate
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
-IDEMPOTENT = frozenset(
-    {"POST /redemptions", "POST /flash-sales/{saleId}/claims", "POST /admin/members/{memberId}/adjust"}
-)
+from mall import errors
+from mall.api.access import Access, Routes
+from mall.api.app import make_app
+
 _ERROR_SCHEMA = {
     "type": "object",
     "required": ["error"],
@@ -23,52 +25,70 @@ _ERROR_SCHEMA = {
         }
     },
 }
-_ERRORS = {
-    "400": "VALIDATION_ERROR (the message names the field), IDEMPOTENCY_KEY_REQUIRED",
-    "401": "UNAUTHENTICATED: missing, invalid or expired token",
-    "403": "FORBIDDEN (wrong role), ACCOUNT_FROZEN, TIER_REQUIRED",
-    "404": "not found: MEMBER_NOT_FOUND, PRODUCT_NOT_FOUND, ORDER_NOT_FOUND, SALE_NOT_FOUND, CLAIM_NOT_FOUND",
-    "409": "a business refusal: INSUFFICIENT_POINTS, OUT_OF_STOCK, LIMIT_REACHED, ALREADY_SIGNED_IN, "
-    "IDEMPOTENCY_CONFLICT, NOT_CANCELLABLE, NOT_PAYABLE, INVALID_STATUS, SOLD_OUT, ALREADY_CLAIMED, "
-    "SALE_NOT_ACTIVE",
+_STATUS_MEANING = {
+    400: "the request is invalid (the message names the field)",
+    401: "missing, invalid or expired token",
+    403: "not allowed",
+    404: "not found",
+    409: "a business refusal",
+    429: "too many requests (see Retry-After)",
 }
 
 
-def _error_response(description: str) -> dict[str, Any]:
+def _error_codes() -> dict[int, list[str]]:
+    """Every error code the code can answer, by HTTP status, from the DomainError classes."""
+    by_status: dict[int, set[str]] = defaultdict(set)
+    pending: list[type[errors.DomainError]] = [errors.DomainError]
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if cls is not errors.DomainError:
+            by_status[cls.status].add(cls.code)
+    return {status: sorted(codes) for status, codes in sorted(by_status.items())}
+
+
+def _error_response(status: int, codes: list[str]) -> dict[str, Any]:
     return {
-        "description": description,
+        "description": f"{_STATUS_MEANING.get(status, 'error')}: {', '.join(codes)}",
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
     }
 
 
-def contract_document(generated: str) -> str:
-    doc = json.loads(generated)
-    components = doc.setdefault("components", {})
-    components.setdefault("schemas", {})["Error"] = _ERROR_SCHEMA
-    components["securitySchemes"] = {
-        "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+def _idempotency_header() -> dict[str, Any]:
+    return {
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": True,
+        "schema": {"type": "string", "minLength": 1, "maxLength": 128, "pattern": "^[\\x21-\\x7e]+$"},
+        "description": "same key + same body replays the first answer; another body is 409",
     }
+
+
+def contract_document(generated: str, policy: Mapping[str, Access]) -> str:
+    doc = json.loads(generated)
+    doc.setdefault("components", {}).setdefault("schemas", {})["Error"] = _ERROR_SCHEMA
+    codes = _error_codes()
     for path, operations in doc.get("paths", {}).items():
         for method, operation in operations.items():
-            route_key = f"{method.upper()} {path}"
-            roles = gate.required_roles(route_key)
-            operation["security"] = [] if roles is None else [{"bearerAuth": []}]
-            if roles is not None:
-                operation["description"] = (
-                    operation.get("description", "") + f" Roles: {', '.join(sorted(r.value for r in roles))}."
-                ).strip()
+            access = policy.get(f"{method.upper()} {path}")
             responses = operation.setdefault("responses", {})
             responses.pop("422", None)  # validation errors are 400 here
-            for status, description in _ERRORS.items():
-                responses.setdefault(status, _error_response(description))
-            if route_key in IDEMPOTENT:
-                operation.setdefault("parameters", []).append(
-                    {
-                        "name": "Idempotency-Key",
-                        "in": "header",
-                        "required": True,
-                        "schema": {"type": "string", "minLength": 1, "maxLength": 128},
-                        "description": "same key + same body replays the first answer; another body is 409",
-                    }
-                )
+            for status, names in codes.items():
+                if status in (401, 403) and (access is None or access.public):
+                    continue
+                responses.setdefault(str(status), _error_response(status, names))
+            if access is not None and access.idempotent:
+                operation.setdefault("parameters", []).append(_idempotency_header())
     return json.dumps(doc, ensure_ascii=False)
+
+
+def document(routes: list[Routes], *, title: str, version: str, description: str) -> str:
+    """The whole API's document from every function's routes."""
+    api = make_app(*routes)
+    generated = api.resolver.get_openapi_json_schema(
+        title=title,
+        version=version,
+        description=description,
+        security_schemes={"bearerAuth": HTTPBearer(bearerFormat="JWT")},
+    )
+    return contract_document(generated, api.policy)

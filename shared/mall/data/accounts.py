@@ -1,20 +1,78 @@
-"""Account and ledger items: the only code that reads or writes them."""
+"""Account and ledger items: the only code that reads or writes them.
+
+An account change is one transaction: the account (conditioned on the version it was read at) and
+one ledger entry per balance change, plus whatever the use case writes with it (an earn event, an
+idempotency record)."""
 
 from __future__ import annotations
 
+import hashlib
 import zlib
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from pynamodb.attributes import BooleanAttribute, UnicodeAttribute, VersionAttribute
+
 from mall.data import dynamo
+from mall.data.dynamo import IntegerAttribute, IntMapAttribute, Item, Key, Raw
+from mall.data.transaction import AlreadyExists, Transaction, lost_race
 from mall.domain.account import Account, Change
-from mall.domain.ledger import LedgerEntry
+from mall.domain.ledger import EntryType, LedgerEntry
 
 EXPIRY_SHARDS = 16  # the expiry index key is sharded so no single index partition takes every account
+_STATE = (
+    "lots",
+    "balance",
+    "lifetime_earned",
+    "frozen",
+    "frozen_reason",
+    "sign_in_day",
+    "streak",
+    "cap_day",
+    "cap_used",
+    "due_pk",
+    "due_sk",
+)
 
 
-def account_key(member_id: str) -> tuple[str, str]:
+class AccountItem(Item):
+    """`MEMBER#<id>` / `ACCOUNT`; on the sparse DueIndex (by soonest expiry day) while it holds points."""
+
+    member_id = UnicodeAttribute(attr_name="memberId")
+    created_at = UnicodeAttribute(attr_name="createdAt")
+    lots = IntMapAttribute(default=dict)
+    balance = IntegerAttribute(default=0)
+    lifetime_earned = IntegerAttribute(attr_name="lifetimeEarned", default=0)
+    frozen = BooleanAttribute(default=False)
+    frozen_reason = UnicodeAttribute(attr_name="frozenReason", null=True)
+    sign_in_day = UnicodeAttribute(attr_name="signInDay", null=True)
+    streak = IntegerAttribute(default=0)
+    cap_day = UnicodeAttribute(attr_name="capDay", null=True)
+    cap_used = IntegerAttribute(attr_name="capUsed", default=0)
+    due_pk = UnicodeAttribute(attr_name="DUE_PK", null=True)
+    due_sk = UnicodeAttribute(attr_name="DUE_SK", null=True)
+    openid = UnicodeAttribute(null=True)  # WeChat members only; never returned or logged
+    version = VersionAttribute()
+
+
+class LedgerItem(Item):
+    """`MEMBER#<id>` / `LEDGER#<entryId>`: entry ids sort by time, so a query reads newest first."""
+
+    member_id = UnicodeAttribute(attr_name="memberId")
+    entry_id = UnicodeAttribute(attr_name="entryId")
+    type = UnicodeAttribute()
+    source = UnicodeAttribute()
+    delta = IntegerAttribute()
+    balance_after = IntegerAttribute(attr_name="balanceAfter")
+    ref = UnicodeAttribute(null=True)
+    note = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute(attr_name="createdAt")
+    day = UnicodeAttribute()
+    lots = IntMapAttribute(null=True)  # for SPEND: the lots it took, so a refund can put them back
+
+
+def account_key(member_id: str) -> Key:
     return f"MEMBER#{member_id}", "ACCOUNT"
 
 
@@ -23,124 +81,158 @@ def expiry_shard(member_id: str) -> str:
 
 
 def load(member_id: str) -> Account | None:
-    item = dynamo.get(*account_key(member_id))
+    item = dynamo.get(AccountItem, account_key(member_id))
     return to_account(item) if item else None
 
 
-def to_account(item: dict[str, Any]) -> Account:
+def decode(raw: Raw | None) -> Account | None:
+    item = dynamo.decode(AccountItem, raw)
+    return to_account(item) if item else None
+
+
+def to_account(item: AccountItem) -> Account:
     return Account(
-        member_id=item["memberId"],
-        created_at=item["createdAt"],
-        lots={k: int(v) for k, v in (item.get("lots") or {}).items()},
-        lifetime_earned=int(item.get("lifetimeEarned", 0)),
-        frozen=bool(item.get("frozen", False)),
-        frozen_reason=item.get("frozenReason"),
-        sign_in_day=item.get("signInDay"),
-        streak=int(item.get("streak", 0)),
-        cap_day=item.get("capDay"),
-        cap_used=int(item.get("capUsed", 0)),
-        version=int(item.get("version", 0)),
+        member_id=item.member_id,
+        created_at=item.created_at,
+        lots=dict(item.lots),
+        lifetime_earned=item.lifetime_earned,
+        frozen=item.frozen,
+        frozen_reason=item.frozen_reason,
+        sign_in_day=item.sign_in_day,
+        streak=item.streak,
+        cap_day=item.cap_day,
+        cap_used=item.cap_used,
+        version=item.version or 0,
     )
 
 
-def _state(account: Account) -> dict[str, Any]:
-    return {
-        "lots": account.lots,
-        "balance": account.balance,
-        "lifetimeEarned": account.lifetime_earned,
-        "frozen": account.frozen,
-        "frozenReason": account.frozen_reason,
-        "signInDay": account.sign_in_day,
-        "streak": account.streak,
-        "capDay": account.cap_day,
-        "capUsed": account.cap_used,
-    }
-
-
-def _expiry_index(account: Account) -> dict[str, Any]:
-    """Sparse index: only accounts holding points appear, sorted by their soonest expiry day."""
-    soonest = account.next_expiry()
-    if soonest is None:
-        return {"DUE_PK": None, "DUE_SK": None}
-    return {"DUE_PK": expiry_shard(account.member_id), "DUE_SK": f"{soonest}#{account.member_id}"}
-
-
-def create(account: Account, extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    """A Put that opens an account (fails if it exists)."""
+def _item(account: Account, **extra: Any) -> AccountItem:
     pk, sk = account_key(account.member_id)
-    values: dict[str, Any] = {
-        "PK": pk,
-        "SK": sk,
-        "memberId": account.member_id,
-        "createdAt": account.created_at,
-    }
-    values |= {k: v for k, v in _state(account).items() if v is not None}
-    values |= {k: v for k, v in _expiry_index(account).items() if v is not None}
-    values |= extra or {}
-    values["version"] = 1
-    return dynamo.put(values)
+    soonest = account.next_expiry()  # sparse index: only accounts holding points, by soonest expiry
+    item = AccountItem(
+        PK=pk,
+        SK=sk,
+        member_id=account.member_id,
+        created_at=account.created_at,
+        lots=account.lots,
+        balance=account.balance,
+        lifetime_earned=account.lifetime_earned,
+        frozen=account.frozen,
+        frozen_reason=account.frozen_reason,
+        sign_in_day=account.sign_in_day,
+        streak=account.streak,
+        cap_day=account.cap_day,
+        cap_used=account.cap_used,
+        due_pk=expiry_shard(account.member_id) if soonest else None,
+        due_sk=f"{soonest}#{account.member_id}" if soonest else None,
+        **extra,
+    )
+    if account.version:  # 0: not stored yet, so the write asks that no version exists
+        item.version = account.version
+    return item
 
 
-def update(change: Change) -> dict[str, Any]:
-    """An Update that writes the new state only if nobody changed the account since it was read."""
-    account = change.account
-    pk, sk = account_key(account.member_id)
-    fields = _state(account) | _expiry_index(account)
-    sets = {k: v for k, v in fields.items() if v is not None}
-    removes = [k for k, v in fields.items() if v is None]
-    names = {f"#{k}": k for k in fields} | {"#version": "version"}
-    values = {f":{k}": dynamo.value(v) for k, v in sets.items()}
-    values |= {":old": dynamo.value(account.version), ":new": dynamo.value(account.version + 1)}
-    expression = "SET " + ", ".join([f"#{k} = :{k}" for k in sets] + ["#version = :new"])
-    if removes:
-        expression += " REMOVE " + ", ".join(f"#{k}" for k in removes)
-    return {
-        "Update": {
-            "TableName": dynamo.table(),
-            "Key": dynamo.to_item({"PK": pk, "SK": sk}),
-            "UpdateExpression": expression,
-            "ConditionExpression": "#version = :old",
-            "ExpressionAttributeNames": names,
-            "ExpressionAttributeValues": values,
-        }
-    }
-
-
-def ledger_puts(member_id: str, entries: list[LedgerEntry], zone: ZoneInfo) -> list[dict[str, Any]]:
-    return [dynamo.put(ledger_values(member_id, entry, zone)) for entry in entries]
-
-
-def ledger_values(member_id: str, entry: LedgerEntry, zone: ZoneInfo) -> dict[str, Any]:
-    return {
-        "PK": f"MEMBER#{member_id}",
-        "SK": f"LEDGER#{entry.entry_id}",
-        "memberId": member_id,
-        "entryId": entry.entry_id,
-        "type": entry.type.value,
-        "source": entry.source,
-        "delta": entry.delta,
-        "balanceAfter": entry.balance_after,
-        "ref": entry.ref,
-        "note": entry.note,
-        "createdAt": entry.created_at.astimezone(zone).isoformat(timespec="seconds"),
-        "day": entry.day.isoformat(),
-        "lots": entry.lots or None,
-    }
-
-
-def write_change(change: Change, zone: ZoneInfo, extra: list[dict[str, Any]] | None = None) -> None:
-    """Account state, its ledger entries and any extra items, all in one transaction.
-
-    Raises dynamo.TransactionFailed; index 0 is always the account (a version conflict)."""
-    dynamo.transact(
-        [update(change), *ledger_puts(change.account.member_id, change.entries, zone), *(extra or [])]
+def _ledger_item(member_id: str, entry: LedgerEntry, zone: ZoneInfo) -> LedgerItem:
+    return LedgerItem(
+        PK=f"MEMBER#{member_id}",
+        SK=f"LEDGER#{entry.entry_id}",
+        member_id=member_id,
+        entry_id=entry.entry_id,
+        type=entry.type.value,
+        source=entry.source,
+        delta=entry.delta,
+        balance_after=entry.balance_after,
+        ref=entry.ref,
+        note=entry.note,
+        created_at=entry.created_at.astimezone(zone).isoformat(timespec="seconds"),
+        day=entry.day.isoformat(),
+        lots=entry.lots or None,
     )
 
 
-def query_ledger(member_id: str, limit: int, start: str | None) -> tuple[list[dict[str, Any]], str | None]:
-    """Newest first; the items and the position to continue after (or None at the end)."""
-    return dynamo.newest_first(f"MEMBER#{member_id}", limit, start, sort_prefix="LEDGER#")
+def change_parts(change: Change, zone: ZoneInfo) -> Transaction:
+    """The account's new state (only if nobody changed it since it was read) and its ledger entries."""
+    item = _item(change.account)
+    tx = Transaction().update("account", item, dynamo.assign(item, _STATE), versioned=True)
+    for index, entry in enumerate(change.entries):
+        tx.put(f"ledger#{index}", _ledger_item(change.account.member_id, entry, zone), on_fail=lost_race)
+    return tx
 
 
-def now_iso(at: datetime, zone: ZoneInfo) -> str:
-    return at.astimezone(zone).isoformat(timespec="seconds")
+def write_change(change: Change, zone: ZoneInfo, also: Transaction | None = None) -> None:
+    """Account, ledger entries and `also` in one transaction; `LostRace` if the account moved meanwhile."""
+    tx = change_parts(change, zone)
+    if also is not None:
+        tx.extend(also)
+    tx.commit()
+
+
+def open_parts(account: Account, openid: str | None = None) -> Transaction:
+    """A new account (the part fails with `AlreadyExists` if the member has one)."""
+    return Transaction().put("account", _item(account, openid=openid))
+
+
+def open_account(account: Account) -> bool:
+    """Open the account unless it exists; True when this call opened it."""
+    try:
+        open_parts(account).commit()
+    except AlreadyExists:
+        return False
+    return True
+
+
+def ledger_page(member_id: str, limit: int, start: str | None) -> tuple[list[LedgerEntry], str | None]:
+    """Newest first; the entries and the position to continue after (or None at the end)."""
+    raws, position = dynamo.newest_first(f"MEMBER#{member_id}", limit, start, sort_prefix="LEDGER#")
+    return [_entry(LedgerItem.from_raw_data(raw)) for raw in raws], position
+
+
+def _entry(item: LedgerItem) -> LedgerEntry:
+    return LedgerEntry(
+        entry_id=item.entry_id,
+        type=EntryType(item.type),
+        source=item.source,
+        delta=item.delta,
+        balance_after=item.balance_after,
+        created_at=datetime.fromisoformat(item.created_at),
+        day=date.fromisoformat(item.day),
+        ref=item.ref,
+        note=item.note,
+        lots=dict(item.lots or {}),
+    )
+
+
+def recipient(member_id: str) -> tuple[Account, str | None] | None:
+    """The account and its WeChat openid (None for members who never logged in through WeChat)."""
+    item = dynamo.get(AccountItem, account_key(member_id))
+    return (to_account(item), item.openid) if item else None
+
+
+class OpenIdItem(Item):
+    """`OPENID#<sha256(openid)>` / `OPENID`: which member a WeChat user is. Only a hash of the openid is
+    used as a key, so it never appears in keys, indexes or logs."""
+
+    member_id = UnicodeAttribute(attr_name="memberId")
+
+
+def _openid_key(openid: str) -> Key:
+    return f"OPENID#{hashlib.sha256(openid.encode()).hexdigest()}", "OPENID"
+
+
+def member_for_openid(openid: str) -> str | None:
+    item = dynamo.get(OpenIdItem, _openid_key(openid))
+    return item.member_id if item else None
+
+
+def open_wechat_account(openid: str, account: Account) -> str:
+    """Map the openid to a new member and open its account in one transaction; if a concurrent first
+    login won, the member it opened."""
+    mapping = OpenIdItem(*_openid_key(openid), member_id=account.member_id)
+    try:
+        Transaction().put("openid", mapping).extend(open_parts(account, openid)).commit()
+    except AlreadyExists as exists:
+        winner = dynamo.decode(OpenIdItem, exists.old)
+        if winner is None:
+            raise
+        return winner.member_id
+    return account.member_id

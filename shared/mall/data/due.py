@@ -7,12 +7,14 @@ an unpaid order under "PAYMENT#<n>" by payment deadline; a queued flash-sale cla
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
 from mall.data import dynamo
 from mall.data.accounts import EXPIRY_SHARDS
+from mall.data.dynamo import Key
 
 _MEMBER_PREFIX = "MEMBER#"
 
@@ -52,13 +54,39 @@ def due_keys(shard: str, condition: str, bound: str, page_size: int = 100) -> It
         "TableName": dynamo.table(),
         "IndexName": "DueIndex",
         "KeyConditionExpression": f"DUE_PK = :shard AND {condition}",
-        "ExpressionAttributeValues": dynamo.to_item({":shard": shard, ":bound": bound}),
+        "ExpressionAttributeValues": {":shard": {"S": shard}, ":bound": {"S": bound}},
         "Limit": page_size,
     }
     while True:
         response = dynamo.client().query(**request)
         for raw in response.get("Items", []):
-            yield str(dynamo.from_item(dict(raw))["PK"])
+            yield str(raw["PK"]["S"])
         if "LastEvaluatedKey" not in response:
             return
         request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+def oldest_first(shards: list[str], limit: int, start: str | None) -> tuple[list[Key], str | None]:
+    """One page of the items waiting under several shard keys, oldest first across all of them.
+
+    Reads up to `limit` + 1 keys of each shard after its own position and merges them by DUE_SK; the
+    position is every shard's last key taken (JSON, only ever handed out inside a signed cursor)."""
+    positions: dict[str, str] = json.loads(start) if start else {}
+    merged: list[tuple[str, str, Key]] = []
+    for shard in shards:
+        request: dict[str, Any] = {
+            "TableName": dynamo.table(),
+            "IndexName": "DueIndex",
+            "KeyConditionExpression": "DUE_PK = :shard"
+            + (" AND DUE_SK > :after" if shard in positions else ""),
+            "ExpressionAttributeValues": {":shard": {"S": shard}}
+            | ({":after": {"S": positions[shard]}} if shard in positions else {}),
+            "Limit": limit + 1,
+        }
+        for raw in dynamo.client().query(**request).get("Items", []):
+            merged.append((str(raw["DUE_SK"]["S"]), shard, (str(raw["PK"]["S"]), str(raw["SK"]["S"]))))
+    merged.sort()
+    taken, more = merged[:limit], len(merged) > limit
+    for due_sk, shard, _ in taken:
+        positions[shard] = due_sk
+    return [key for _, _, key in taken], (json.dumps(positions, sort_keys=True) if more else None)

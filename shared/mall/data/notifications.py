@@ -1,30 +1,44 @@
-"""Notification items, expiry-reminder markers, and the account read the reminder job needs."""
+"""Notification items and expiry-reminder markers."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+
+from pynamodb.attributes import UnicodeAttribute
 
 from mall.data import dynamo
-from mall.data.accounts import account_key, to_account
-from mall.domain.account import Account
-from mall.domain.notifications import Notification, PushStatus
+from mall.data.dynamo import DocumentAttribute, IntegerAttribute, Item
+from mall.data.transaction import AlreadyExists, Transaction
+from mall.domain.notifications import Notification, NotificationType, PushStatus
 
 _NOTIFICATION = "NOTIFICATION#"
 _REMINDER = "REMINDER#"
 
 
+class NotificationItem(Item):
+    """`MEMBER#<id>` / `NOTIFICATION#<id>` (ids sort by time: newest first by query)."""
+
+    member_id = UnicodeAttribute(attr_name="memberId")
+    notification_id = UnicodeAttribute(attr_name="notificationId")
+    type = UnicodeAttribute()
+    points = IntegerAttribute(null=True)
+    expires_at = UnicodeAttribute(attr_name="expiresAt", null=True)
+    created_at = UnicodeAttribute(attr_name="createdAt")
+    push = UnicodeAttribute()
+    push_error = UnicodeAttribute(attr_name="pushError", null=True)
+    message = DocumentAttribute(null=True)
+
+
+class ReminderItem(Item):
+    """`MEMBER#<id>` / `REMINDER#<expiry day>`: at most one reminder per member and expiry day."""
+
+    notification_id = UnicodeAttribute(attr_name="notificationId")
+    created_at = UnicodeAttribute(attr_name="createdAt")
+    ttl = IntegerAttribute()  # useless once the day has passed, so DynamoDB may drop it
+
+
 def _member_pk(member_id: str) -> str:
     return f"MEMBER#{member_id}"
-
-
-def recipient(member_id: str) -> tuple[Account, str | None] | None:
-    """The account and its WeChat openid (None for members who never logged in through WeChat)."""
-    item = dynamo.get(*account_key(member_id))
-    if item is None:
-        return None
-    openid = item.get("openid")
-    return to_account(item), (str(openid) if openid else None)
 
 
 def reminded_days(member_id: str, days: list[date]) -> set[date]:
@@ -36,60 +50,60 @@ def reminded_days(member_id: str, days: list[date]) -> set[date]:
     return {day for day, key in zip(days, keys, strict=True) if key in found}
 
 
-def reminder_puts(
-    notification: Notification, expires_on: date, marker_expires: datetime
-) -> list[dict[str, Any]]:
-    """The marker (at most one per member and expiry day) and the notification, for one transaction.
-
-    Index 0 is the marker: its condition failing means the reminder was already recorded."""
-    pk = _member_pk(notification.member_id)
-    marker = dynamo.put(
-        {
-            "PK": pk,
-            "SK": f"{_REMINDER}{expires_on.isoformat()}",
-            "notificationId": notification.notification_id,
-            "createdAt": notification.created_at,
-            # Useless once the day has passed (no reminder is sent after it), so DynamoDB may drop it.
-            "ttl": int(marker_expires.timestamp()),
-        }
+def _item(n: Notification) -> NotificationItem:
+    return NotificationItem(
+        _member_pk(n.member_id),
+        f"{_NOTIFICATION}{n.notification_id}",
+        member_id=n.member_id,
+        notification_id=n.notification_id,
+        type=n.type.value,
+        points=n.points,
+        expires_at=n.expires_at,
+        created_at=n.created_at,
+        push=n.push.value,
+        message=n.message or None,
     )
-    return [marker, dynamo.put(_values(notification))]
 
 
-def _values(n: Notification) -> dict[str, Any]:
-    return {
-        "PK": _member_pk(n.member_id),
-        "SK": f"{_NOTIFICATION}{n.notification_id}",
-        "memberId": n.member_id,
-        "notificationId": n.notification_id,
-        "type": n.type.value,
-        "points": n.points,
-        "expiresAt": n.expires_at,
-        "createdAt": n.created_at,
-        "push": n.push.value,
-        "message": n.message or None,
-    }
+def record_reminder(notification: Notification, expires_on: date, marker_expires: datetime) -> bool:
+    """The marker and the notification in one transaction; False when this reminder was recorded before."""
+    marker = ReminderItem(
+        _member_pk(notification.member_id),
+        f"{_REMINDER}{expires_on.isoformat()}",
+        notification_id=notification.notification_id,
+        created_at=notification.created_at,
+        ttl=int(marker_expires.timestamp()),
+    )
+    try:
+        Transaction().put("marker", marker).put("notification", _item(notification)).commit()
+    except AlreadyExists:
+        return False
+    return True
 
 
 def set_push(member_id: str, notification_id: str, status: PushStatus, error: str | None = None) -> None:
     """Record what became of the push; the notification itself is never rewritten."""
-    names = {"#push": "push"}
-    values: dict[str, Any] = {":push": dynamo.value(status.value)}
-    expression = "SET #push = :push"
+    item = NotificationItem(_member_pk(member_id), f"{_NOTIFICATION}{notification_id}")
+    actions = [NotificationItem.push.set(status.value)]
     if error:
-        names["#pushError"] = "pushError"
-        values[":error"] = dynamo.value(error[:200])
-        expression += ", #pushError = :error"
-    dynamo.client().update_item(
-        TableName=dynamo.table(),
-        Key=dynamo.to_item({"PK": _member_pk(member_id), "SK": f"{_NOTIFICATION}{notification_id}"}),
-        UpdateExpression=expression,
-        ConditionExpression="attribute_exists(PK)",
-        ExpressionAttributeNames=names,
-        ExpressionAttributeValues=values,
+        actions.append(NotificationItem.push_error.set(error[:200]))
+    dynamo.update(item, actions, condition=NotificationItem.PK.exists())
+
+
+def page(member_id: str, limit: int, start: str | None) -> tuple[list[Notification], str | None]:
+    """Newest first; the notifications and the position to continue after (or None at the end)."""
+    raws, position = dynamo.newest_first(_member_pk(member_id), limit, start, sort_prefix=_NOTIFICATION)
+    return [_notification(NotificationItem.from_raw_data(raw)) for raw in raws], position
+
+
+def _notification(item: NotificationItem) -> Notification:
+    return Notification(
+        notification_id=item.notification_id,
+        member_id=item.member_id,
+        type=NotificationType(item.type),
+        created_at=item.created_at,
+        points=item.points,
+        expires_at=item.expires_at,
+        push=PushStatus(item.push),
+        message=dict(item.message or {}),
     )
-
-
-def query(member_id: str, limit: int, start: str | None) -> tuple[list[dict[str, Any]], str | None]:
-    """Newest first; the items and the position to continue after (or None at the end)."""
-    return dynamo.newest_first(_member_pk(member_id), limit, start, sort_prefix=_NOTIFICATION)

@@ -1,145 +1,156 @@
-"""Order items, the per-member limit counters and the unpaid-order deadline index."""
+"""Orders and per-member limit counters: the reads and the writes that create, cancel and move orders."""
 
 from __future__ import annotations
 
-import zlib
-from datetime import UTC, datetime
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from mall.data import due, dynamo
+from mall.data import accounts, due, dynamo, flash_sales, products
+from mall.data.accounts import write_change
+from mall.data.dynamo import IntegerAttribute, Item, Key
+from mall.data.order_items import (
+    PAYMENT_QUEUE,
+    QUEUE_SHARDS,
+    SHIP_QUEUE,
+    OrderItem,
+    new_order,
+    order_item,
+    order_key,
+    to_order,
+    utc,
+)
+from mall.data.transaction import Transaction
+from mall.domain.account import Account, Change
+from mall.domain.catalog import Product
 from mall.domain.orders import Order, OrderStatus
+from mall.domain.redemption import Redemption
 
-PAYMENT_SHARDS = 4
-
-
-def order_key(order_id: str) -> tuple[str, str]:
-    return f"ORDER#{order_id}", "ORDER"
+_FIXED = ("PK", "SK", "gsi1_pk", "gsi1_sk")  # an order's keys never change
 
 
-def limit_key(member_id: str, sku: str) -> tuple[str, str]:
+class LimitItem(Item):
+    """`MEMBER#<id>` / `LIMIT#<sku>`: units of a limited product the member holds."""
+
+    units = IntegerAttribute(attr_name="count", default=0)
+
+
+def limit_key(member_id: str, sku: str) -> Key:
     return f"MEMBER#{member_id}", f"LIMIT#{sku}"
 
 
-def _utc(at: datetime) -> str:
-    return at.astimezone(UTC).isoformat(timespec="milliseconds")
-
-
-def _payment_shard(order_id: str) -> str:
-    return f"PAYMENT#{zlib.crc32(order_id.encode()) % PAYMENT_SHARDS}"
-
-
-def to_values(order: Order) -> dict[str, Any]:
-    pk, sk = order_key(order.order_id)
-    values: dict[str, Any] = {
-        "PK": pk,
-        "SK": sk,
-        "GSI1PK": f"ORDERS#{order.member_id}",
-        "GSI1SK": f"{_utc(order.created_at)}#{order.order_id}",
-        "orderId": order.order_id,
-        "memberId": order.member_id,
-        "sku": order.sku,
-        "name": order.name,
-        "productType": order.product_type,
-        "quantity": order.quantity,
-        "pointsSpent": order.points_spent,
-        "cashDueFen": order.cash_due_fen,
-        "status": order.status.value,
-        "createdAt": order.created_at.isoformat(timespec="seconds"),
-        "lots": order.lots or None,
-        "limited": order.limited,
-        "address": order.address,
-        "voucherCode": order.voucher_code,
-        "paymentDueAt": order.payment_due_at.isoformat(timespec="seconds") if order.payment_due_at else None,
-        "saleRef": order.sale_ref,
-    }
-    if order.status is OrderStatus.PENDING_PAYMENT and order.payment_due_at:
-        values |= {
-            "DUE_PK": _payment_shard(order.order_id),
-            "DUE_SK": f"{_utc(order.payment_due_at)}#{order.order_id}",
-        }
-    return values
-
-
-def to_order(item: dict[str, Any]) -> Order:
-    due = item.get("paymentDueAt")
-    return Order(
-        order_id=item["orderId"],
-        member_id=item["memberId"],
-        sku=item["sku"],
-        name=item.get("name", item["sku"]),
-        product_type=item.get("productType", "PHYSICAL"),
-        quantity=int(item["quantity"]),
-        points_spent=int(item["pointsSpent"]),
-        cash_due_fen=int(item.get("cashDueFen", 0)),
-        status=OrderStatus(item["status"]),
-        created_at=datetime.fromisoformat(item["createdAt"]),
-        lots={k: int(v) for k, v in (item.get("lots") or {}).items()},
-        limited=bool(item.get("limited", False)),
-        address=item.get("address"),
-        voucher_code=item.get("voucherCode"),
-        payment_due_at=datetime.fromisoformat(due) if due else None,
-        transaction_id=item.get("transactionId"),
-        carrier=item.get("carrier"),
-        tracking_no=item.get("trackingNo"),
-        sale_ref=item.get("saleRef"),
-    )
-
-
 def get(order_id: str) -> Order | None:
-    item = dynamo.get(*order_key(order_id))
+    item = dynamo.get(OrderItem, order_key(order_id))
     return to_order(item) if item else None
 
 
-def create_item(order: Order) -> dict[str, Any]:
-    return dynamo.put(to_values(order))
+@dataclass(frozen=True)
+class RedemptionReads:
+    """What a redemption decides on: the account, the product and the units the member already holds."""
+
+    account: Account | None
+    product: Product | None
+    already_redeemed: int
 
 
-def transition_item(
-    order: Order, new_status: OrderStatus, updated_at: datetime, **fields: Any
-) -> dict[str, Any]:
-    """Move an order on only from the status it was read in (so two transitions cannot both win)."""
-    sets = {"status": new_status.value, "updatedAt": updated_at.isoformat(timespec="seconds")} | {
-        k: v for k, v in fields.items() if v is not None
-    }
-    expression = "SET " + ", ".join(f"#{k} = :{k}" for k in sets)
-    if new_status is not OrderStatus.PENDING_PAYMENT:
-        expression += " REMOVE DUE_PK, DUE_SK"
-    return {
-        "Update": {
-            "TableName": dynamo.table(),
-            "Key": dynamo.to_item(dict(zip(("PK", "SK"), order_key(order.order_id), strict=True))),
-            "UpdateExpression": expression,
-            "ConditionExpression": "#status = :expected",
-            "ExpressionAttributeNames": {f"#{k}": k for k in sets},
-            "ExpressionAttributeValues": {f":{k}": dynamo.value(v) for k, v in sets.items()}
-            | {":expected": dynamo.value(order.status.value)},
-        }
-    }
+def redemption_reads(member_id: str, sku: str) -> RedemptionReads:
+    """One BatchGetItem across the three item kinds."""
+    account, product, limit = (
+        accounts.account_key(member_id),
+        products.product_key(sku),
+        limit_key(member_id, sku),
+    )
+    found = dynamo.batch_get([account, product, limit])
+    counted = dynamo.decode(LimitItem, found.get(limit))
+    return RedemptionReads(
+        accounts.decode(found.get(account)),
+        products.decode(found.get(product)),
+        counted.units if counted else 0,
+    )
 
 
-def count_limit_item(member_id: str, sku: str, quantity: int, limit: int) -> dict[str, Any]:
+def _count_limit(member_id: str, sku: str, quantity: int, limit: int) -> Transaction:
     """Add to the member's count for a product only while it stays within the limit."""
-    room = {":room": limit - quantity}
-    condition = "attribute_not_exists(#c) OR #c <= :room"
-    return dynamo.add(*limit_key(member_id, sku), "count", quantity, condition=condition, values=room)
+    item = LimitItem(*limit_key(member_id, sku))
+    room = LimitItem.units.does_not_exist() | (LimitItem.units <= limit - quantity)
+    return Transaction().update("limit", item, [LimitItem.units.add(quantity)], condition=room)
 
 
-def uncount_limit_item(member_id: str, sku: str, quantity: int) -> dict[str, Any]:
-    return dynamo.add(*limit_key(member_id, sku), "count", -quantity)
+def _uncount_limit(member_id: str, sku: str, quantity: int) -> Transaction:
+    item = LimitItem(*limit_key(member_id, sku))
+    return Transaction().update("limit", item, [LimitItem.units.add(-quantity)])
 
 
-def query_member_orders(member_id: str, limit: int, start: str | None) -> tuple[list[Order], str | None]:
+def commit_redemption(redemption: Redemption, zone: ZoneInfo, record: Transaction) -> None:
+    """Points, stock, the member's limit, the order and the idempotency record, all or nothing.
+
+    `LostRace` when the account, the stock or the limit moved since they were read; `Replayed` when
+    the idempotency record exists (a duplicate)."""
+    order = redemption.order
+    also = products.take_stock(order.sku, order.quantity)
+    if redemption.per_member_limit is not None:
+        also.extend(_count_limit(order.member_id, order.sku, order.quantity, redemption.per_member_limit))
+    also.extend(new_order(order)).extend(record)
+    write_change(redemption.change, zone, also)
+
+
+def _transition(order: Order, new: Order, updated_at: datetime) -> Transaction:
+    """Move an order on only from the status it was read in, so two transitions cannot both win.
+
+    Writes what differs between the two (status, payment, shipping, queue keys) and `updatedAt`."""
+    before, after = order_item(order), order_item(new)
+    after.updated_at = updated_at.isoformat(timespec="seconds")
+    old, fresh = before.serialize(), after.serialize()
+    names = [
+        name
+        for name, attribute in OrderItem.get_attributes().items()
+        if name not in _FIXED and old.get(attribute.attr_name) != fresh.get(attribute.attr_name)
+    ]
+    condition = OrderItem.status == order.status.value
+    return Transaction().update("order", after, dynamo.assign(after, names), condition=condition)
+
+
+def commit_transition(order: Order, new: Order, updated_at: datetime) -> None:
+    """`LostRace` if the order is no longer in the status it was read in."""
+    _transition(order, new, updated_at).commit()
+
+
+def _stock_back(order: Order) -> Transaction:
+    """A cancelled order's units go back where they came from: the flash sale's shard, or the product."""
+    if order.sale_ref:
+        sale_id, shard = order.sale_ref.rsplit("#", 1)
+        return flash_sales.give_back(sale_id, int(shard), order.member_id)
+    back = products.return_stock(order.sku, order.quantity)
+    if order.limited:
+        back.extend(_uncount_limit(order.member_id, order.sku, order.quantity))
+    return back
+
+
+def commit_cancel(order: Order, cancelled: Order, change: Change, zone: ZoneInfo, at: datetime) -> None:
+    """Refund, order CANCELLED (only from the status read) and the stock back, in one transaction."""
+    write_change(change, zone, _transition(order, cancelled, at).extend(_stock_back(order)))
+
+
+def member_orders(member_id: str, limit: int, start: str | None) -> tuple[list[Order], str | None]:
     """Newest first through GSI1."""
-    items, position = dynamo.newest_first(
+    raws, position = dynamo.newest_first(
         f"ORDERS#{member_id}", limit, start, index="GSI1", keys=("GSI1PK", "GSI1SK")
     )
-    return [to_order(item) for item in items], position
+    return [to_order(OrderItem.from_raw_data(raw)) for raw in raws], position
 
 
 def overdue_order_ids(now: datetime) -> list[str]:
     """Unpaid orders whose deadline has passed, read from the sparse deadline index (no scan)."""
     return [
         order_id
-        for shard in range(PAYMENT_SHARDS)
-        for order_id in due.ids_due_before(f"PAYMENT#{shard}", _utc(now), "ORDER#")
+        for shard in range(QUEUE_SHARDS)
+        for order_id in due.ids_due_before(f"{PAYMENT_QUEUE}#{shard}", utc(now), "ORDER#")
     ]
+
+
+def waiting_to_ship(limit: int, start: str | None) -> tuple[list[Order], str | None]:
+    """Confirmed physical orders, oldest first, merged from the queue's shards."""
+    keys, position = due.oldest_first([f"{SHIP_QUEUE}#{n}" for n in range(QUEUE_SHARDS)], limit, start)
+    found = dynamo.batch_get(keys)
+    orders = [to_order(OrderItem.from_raw_data(found[k])) for k in keys if k in found]
+    return [o for o in orders if o.status is OrderStatus.CONFIRMED], position

@@ -4,43 +4,77 @@ from __future__ import annotations
 
 from typing import Any
 
+from pynamodb.attributes import UnicodeAttribute
+
 from mall.data import dynamo
+from mall.data.dynamo import IntegerAttribute, Item, Key, Raw
+from mall.data.transaction import Transaction
 from mall.domain.catalog import Product, ProductType, ShelfStatus
 
 SHELF_INDEX = "ShelfIndex"
 SHELF_PK = "SHELF"
+_CATALOG_FIELDS = (
+    "sku",
+    "name",
+    "category",
+    "type",
+    "points_price",
+    "cash_price_fen",
+    "stock",
+    "status",
+    "min_tier",
+    "per_member_limit",
+    "updated_at",
+    "shelf_pk",
+    "shelf_sk",
+)
 
 
-def product_key(sku: str) -> tuple[str, str]:
+class ProductItem(Item):
+    """`PRODUCT#<sku>` / `PRODUCT`; on the keys-only ShelfIndex while on the shelf, so a stock write
+    never touches the index."""
+
+    sku = UnicodeAttribute()
+    name = UnicodeAttribute()
+    category = UnicodeAttribute()
+    type = UnicodeAttribute()
+    points_price = IntegerAttribute(attr_name="pointsPrice")
+    cash_price_fen = IntegerAttribute(attr_name="cashPriceFen")
+    stock = IntegerAttribute()
+    status = UnicodeAttribute()
+    min_tier = UnicodeAttribute(attr_name="minTier", null=True)
+    per_member_limit = IntegerAttribute(attr_name="perMemberLimit", null=True)
+    updated_at = UnicodeAttribute(attr_name="updatedAt", null=True)
+    shelf_pk = UnicodeAttribute(attr_name="SHELF_PK", null=True)
+    shelf_sk = UnicodeAttribute(attr_name="SHELF_SK", null=True)
+
+
+def product_key(sku: str) -> Key:
     return f"PRODUCT#{sku}", "PRODUCT"
-
-
-def _key(sku: str) -> dict[str, Any]:
-    pk, sk = product_key(sku)
-    return dynamo.to_item({"PK": pk, "SK": sk})
 
 
 def _sku_of(pk: str) -> str:
     return pk.removeprefix("PRODUCT#")
 
 
-def _shelf_sk(product: Product) -> str:
-    return f"{product.category}#{product.sku}"
-
-
-def to_product(item: dict[str, Any]) -> Product:
+def to_product(item: ProductItem) -> Product:
     return Product(
-        sku=item["sku"],
-        name=item["name"],
-        category=item["category"],
-        type=ProductType(item["type"]),
-        points_price=int(item["pointsPrice"]),
-        cash_price_fen=int(item["cashPriceFen"]),
-        stock=int(item["stock"]),
-        status=ShelfStatus(item["status"]),
-        min_tier=item.get("minTier"),
-        per_member_limit=item.get("perMemberLimit"),
+        sku=item.sku,
+        name=item.name,
+        category=item.category,
+        type=ProductType(item.type),
+        points_price=item.points_price,
+        cash_price_fen=item.cash_price_fen,
+        stock=item.stock,
+        status=ShelfStatus(item.status),
+        min_tier=item.min_tier,
+        per_member_limit=item.per_member_limit,
     )
+
+
+def decode(raw: Raw | None) -> Product | None:
+    item = dynamo.decode(ProductItem, raw)
+    return to_product(item) if item else None
 
 
 def put_product(product: Product, updated_at: str) -> None:
@@ -48,45 +82,35 @@ def put_product(product: Product, updated_at: str) -> None:
 
     An UpdateItem rather than a PutItem, so attributes other features keep on the item survive."""
     on_shelf = product.on_shelf
-    fields: dict[str, Any] = {
-        "sku": product.sku,
-        "name": product.name,
-        "category": product.category,
-        "type": product.type.value,
-        "pointsPrice": product.points_price,
-        "cashPriceFen": product.cash_price_fen,
-        "stock": product.stock,
-        "status": product.status.value,
-        "minTier": product.min_tier,
-        "perMemberLimit": product.per_member_limit,
-        "updatedAt": updated_at,
+    item = ProductItem(
+        *product_key(product.sku),
+        sku=product.sku,
+        name=product.name,
+        category=product.category,
+        type=product.type.value,
+        points_price=product.points_price,
+        cash_price_fen=product.cash_price_fen,
+        stock=product.stock,
+        status=product.status.value,
+        min_tier=product.min_tier,
+        per_member_limit=product.per_member_limit,
+        updated_at=updated_at,
         # Sparse index: only products on the shelf carry its keys.
-        "SHELF_PK": SHELF_PK if on_shelf else None,
-        "SHELF_SK": _shelf_sk(product) if on_shelf else None,
-    }
-    sets = {k: v for k, v in fields.items() if v is not None}
-    removes = [k for k, v in fields.items() if v is None]
-    expression = "SET " + ", ".join(f"#{k} = :{k}" for k in sets)
-    if removes:
-        expression += " REMOVE " + ", ".join(f"#{k}" for k in removes)
-    dynamo.client().update_item(
-        TableName=dynamo.table(),
-        Key=_key(product.sku),
-        UpdateExpression=expression,
-        ExpressionAttributeNames={f"#{k}": k for k in fields},
-        ExpressionAttributeValues={f":{k}": dynamo.value(v) for k, v in sets.items()},
+        shelf_pk=SHELF_PK if on_shelf else None,
+        shelf_sk=f"{product.category}#{product.sku}" if on_shelf else None,
     )
+    dynamo.update(item, dynamo.assign(item, _CATALOG_FIELDS))
 
 
 def get_product(sku: str) -> Product | None:
-    item = dynamo.get(*product_key(sku))
+    item = dynamo.get(ProductItem, product_key(sku))
     return to_product(item) if item else None
 
 
 def get_many(skus: list[str]) -> dict[str, Product]:
     """Products by sku (unknown skus are absent), consistent reads via BatchGetItem."""
-    items = dynamo.batch_get([product_key(sku) for sku in skus])
-    return {product.sku: product for product in map(to_product, items.values())}
+    found = dynamo.batch_get([product_key(sku) for sku in skus])
+    return {p.sku: p for p in (to_product(ProductItem.from_raw_data(raw)) for raw in found.values())}
 
 
 def shelf_page(
@@ -101,26 +125,29 @@ def shelf_page(
         "TableName": dynamo.table(),
         "IndexName": SHELF_INDEX,
         "KeyConditionExpression": "SHELF_PK = :shelf",
-        "ExpressionAttributeValues": {":shelf": dynamo.value(SHELF_PK)},
+        "ExpressionAttributeValues": {":shelf": {"S": SHELF_PK}},
         "Limit": limit + 1,  # one more than asked tells whether anything follows, without an empty last page
     }
     if category:
         request["KeyConditionExpression"] += " AND begins_with(SHELF_SK, :prefix)"
-        request["ExpressionAttributeValues"][":prefix"] = dynamo.value(f"{category}#")
+        request["ExpressionAttributeValues"][":prefix"] = {"S": f"{category}#"}
     if start is not None:
         sku = start.rsplit("#", 1)[-1]  # neither category nor sku may contain '#'
         pk, sk = product_key(sku)
-        request["ExclusiveStartKey"] = dynamo.to_item(
-            {"SHELF_PK": SHELF_PK, "SHELF_SK": start, "PK": pk, "SK": sk}
-        )
+        request["ExclusiveStartKey"] = {
+            "SHELF_PK": {"S": SHELF_PK},
+            "SHELF_SK": {"S": start},
+            "PK": {"S": pk},
+            "SK": {"S": sk},
+        }
     response = dynamo.client().query(**request)
-    keys = [dynamo.from_item(dict(k)) for k in response.get("Items", [])]
+    keys = [dynamo.plain(dict(k)) for k in response.get("Items", [])]
     next_position: str | None = None
     if len(keys) > limit:
         keys = keys[:limit]
         next_position = str(keys[-1]["SHELF_SK"])
     elif response.get("LastEvaluatedKey"):  # the 1 MB page cap ended the query early
-        next_position = str(dynamo.from_item(dict(response["LastEvaluatedKey"]))["SHELF_SK"])
+        next_position = str(dynamo.plain(dict(response["LastEvaluatedKey"]))["SHELF_SK"])
     products = get_many([_sku_of(str(k["PK"])) for k in keys])
     entries = [
         (str(k["SHELF_SK"]), product)
@@ -130,23 +157,25 @@ def shelf_page(
     return entries, next_position
 
 
-def take_stock_item(sku: str, quantity: int) -> dict[str, Any]:
-    """A TransactWriteItems Update taking `quantity` units; it fails (ConditionalCheckFailed, old item
-    returned to tell why) if the product is unknown, off the shelf or short of stock."""
+def take_stock(sku: str, quantity: int) -> Transaction:
+    """Take `quantity` units, only while the product is on the shelf with that many left (else the
+    decision was made on stale stock: `LostRace`, and a fresh read answers why)."""
     if quantity < 1:
         raise ValueError("quantity must be at least 1")
-    return dynamo.add(
-        *product_key(sku),
-        "stock",
-        -quantity,
-        condition="attribute_exists(PK) AND #c >= :q AND #status = :on",
-        values={":q": quantity, ":on": ShelfStatus.ON_SHELF.value},
-        names={"#status": "status"},
+    item = ProductItem(*product_key(sku))
+    condition = (
+        ProductItem.PK.exists()
+        & (ProductItem.stock >= quantity)
+        & (ProductItem.status == ShelfStatus.ON_SHELF.value)
     )
+    return Transaction().update("stock", item, [ProductItem.stock.add(-quantity)], condition=condition)
 
 
-def return_stock_item(sku: str, quantity: int) -> dict[str, Any]:
-    """A TransactWriteItems Update giving `quantity` units back (a cancelled or failed order)."""
+def return_stock(sku: str, quantity: int) -> Transaction:
+    """Give `quantity` units back (a cancelled or failed order)."""
     if quantity < 1:
         raise ValueError("quantity must be at least 1")
-    return dynamo.add(*product_key(sku), "stock", quantity, condition="attribute_exists(PK)")
+    item = ProductItem(*product_key(sku))
+    return Transaction().update(
+        "stock", item, [ProductItem.stock.add(quantity)], condition=ProductItem.PK.exists()
+    )

@@ -6,12 +6,21 @@ from functools import lru_cache
 
 import boto3
 from aws_lambda_powertools.utilities import parameters
+from pynamodb.attributes import UnicodeAttribute
 
 from mall.data import dynamo
+from mall.data.dynamo import Item
 from mall.domain.rules import DEFAULT_RULES, Rules
 from mall.settings import settings
 
 RULES_PK, RULES_SK = "CONFIG", "RULES"
+
+
+class RulesItem(Item):
+    """`CONFIG` / `RULES`: the whole rules document as JSON (what the parameters provider reads)."""
+
+    value = UnicodeAttribute()
+    updated_at = UnicodeAttribute(attr_name="updatedAt")
 
 
 @lru_cache(maxsize=1)
@@ -34,9 +43,6 @@ def current() -> Rules:
 
 def replace(rules: Rules, updated_at: str) -> Rules:
     document = rules.model_dump_json(by_alias=True)
-    dynamo.client().put_item(
-        TableName=dynamo.table(),
-        Item=dynamo.to_item({"PK": RULES_PK, "SK": RULES_SK, "value": document, "updatedAt": updated_at}),
-    )
+    dynamo.put(RulesItem(RULES_PK, RULES_SK, value=document, updated_at=updated_at))
     _provider().clear_cache()
     return rules

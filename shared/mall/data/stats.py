@@ -15,19 +15,46 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from pynamodb.attributes import UnicodeAttribute
+
 from mall.data import dynamo
-from mall.data.retry import Retry
+from mall.data.dynamo import IntegerAttribute, Item, Key
+from mall.data.transaction import Cancelled, LostRace, Transaction
 from mall.domain.stats import Contribution, Counters, StreamChange, totals
 
 MARKER_TTL = timedelta(hours=48)
 OUTSTANDING_KEY = ("STATS", "OUTSTANDING")
 
 
-def day_key(day: str) -> tuple[str, str]:
+class DayItem(Item):
+    """`STATS#<day>` / `DAY`: one business day's counters (ADD only)."""
+
+    issued = IntegerAttribute(default=0)
+    redeemed = IntegerAttribute(default=0)
+    expired = IntegerAttribute(default=0)
+    refunded = IntegerAttribute(default=0)
+    sign_ins = IntegerAttribute(attr_name="signIns", default=0)
+    orders = IntegerAttribute(default=0)
+
+
+class OutstandingItem(Item):
+    """`STATS` / `OUTSTANDING`: the sum of every ledger delta counted (points all members hold)."""
+
+    points = IntegerAttribute(default=0)
+
+
+class MarkerItem(Item):
+    """`STATSDONE#<eventID>` / `MARKER`: this stream record has been counted."""
+
+    sequence = UnicodeAttribute()
+    ttl = IntegerAttribute()
+
+
+def day_key(day: str) -> Key:
     return f"STATS#{day}", "DAY"
 
 
-def marker_key(record_id: str) -> tuple[str, str]:
+def marker_key(record_id: str) -> Key:
     return f"STATSDONE#{record_id}", "MARKER"
 
 
@@ -39,80 +66,49 @@ def decode(record: Mapping[str, Any]) -> StreamChange:
         record_id=str(record.get("eventID", "")),
         sequence=str(body.get("SequenceNumber", "")),
         event_name=str(record.get("eventName", "")),
-        keys=dynamo.from_item(dict(body.get("Keys") or {})),
-        new_image=dynamo.from_item(dict(image)) if image else None,
+        keys=dynamo.plain(dict(body.get("Keys") or {})),
+        new_image=dynamo.plain(dict(image)) if image else None,
     )
 
 
-def _marker(c: Contribution, now: datetime) -> dict[str, Any]:
-    pk, sk = marker_key(c.record_id)
-    values = {"PK": pk, "SK": sk, "sequence": c.sequence, "ttl": int((now + MARKER_TTL).timestamp())}
-    return dynamo.put(values)
-
-
-def _add(key: tuple[str, str], amounts: Mapping[str, int]) -> dict[str, Any]:
-    names = {f"#{name}": name for name in amounts}
-    return {
-        "Update": {
-            "TableName": dynamo.table(),
-            "Key": dynamo.to_item(dict(zip(("PK", "SK"), key, strict=True))),
-            "UpdateExpression": "ADD " + ", ".join(f"#{name} :{name}" for name in amounts),
-            "ExpressionAttributeNames": names,
-            "ExpressionAttributeValues": {f":{name}": dynamo.value(v) for name, v in amounts.items()},
-        }
-    }
-
-
-def _transaction(group: list[Contribution], now: datetime) -> list[dict[str, Any]]:
-    """Markers first (index i is group[i]), then one ADD per day touched, then the outstanding ADD."""
+def _transaction(group: list[Contribution], now: datetime) -> Transaction:
+    """A marker per record (named by its position in `group`), one ADD per day touched, the outstanding."""
     total = totals(group)
-    items = [_marker(c, now) for c in group]
+    ttl = int((now + MARKER_TTL).timestamp())
+    tx = Transaction()
+    for index, c in enumerate(group):
+        tx.put(str(index), MarkerItem(*marker_key(c.record_id), sequence=c.sequence, ttl=ttl), on_fail=None)
     for day, counters in sorted(total.days.items()):
-        items.append(_add(day_key(day), {k: v for k, v in counters.attributes().items() if v}))
+        adds = [getattr(DayItem, name).add(v) for name, v in vars(counters).items() if v]
+        tx.update(f"day {day}", DayItem(*day_key(day)), adds)
     if total.points:
-        items.append(_add(OUTSTANDING_KEY, {"points": total.points}))
-    return items
+        tx.update(
+            "outstanding", OutstandingItem(*OUTSTANDING_KEY), [OutstandingItem.points.add(total.points)]
+        )
+    return tx
 
 
 def count(group: list[Contribution], now: datetime) -> tuple[int, int]:
     """Add `group` exactly once: returns (records counted now, records already counted before).
 
-    One transaction: a marker per record (`attribute_not_exists`) with the ADDs they make. When some
-    markers exist already (a redelivered or re-split batch), the transaction is cancelled as a whole
-    and the cancellation says which: those are dropped and the rest is written again, as one. Should
-    the reasons not say, each record gets a transaction of its own. A TransactionConflict raises Retry
+    One transaction: a marker per record (must be new) with the ADDs they make. When some markers
+    exist already (a redelivered or re-split batch), the transaction is cancelled as a whole and says
+    which: those are dropped and the rest is written again, as one. A conflict raises `LostRace`
     (nothing was written: transactions are all or nothing)."""
     remaining = list(group)
     skipped = 0
     while remaining:
         try:
-            dynamo.transact(_transaction(remaining, now))
-        except dynamo.TransactionFailed as failed:
-            done = {i for i in range(len(remaining)) if failed.failed_at(i)}
-            if done:
-                skipped += len(done)
-                remaining = [c for i, c in enumerate(remaining) if i not in done]
-                continue
-            if failed.conflicted:
-                raise Retry from failed
-            counted, already = _one_by_one(remaining, now)
-            return counted, skipped + already
+            _transaction(remaining, now).commit()
+        except Cancelled as cancelled:
+            done = {int(name) for name in cancelled.failed if name.isdigit()}
+            if not done:
+                raise LostRace from cancelled
+            skipped += len(done)
+            remaining = [c for i, c in enumerate(remaining) if i not in done]
+            continue
         return len(remaining), skipped
     return 0, skipped
-
-
-def _one_by_one(group: list[Contribution], now: datetime) -> tuple[int, int]:
-    counted = skipped = 0
-    for c in group:
-        try:
-            dynamo.transact(_transaction([c], now))
-        except dynamo.TransactionFailed as failed:
-            if failed.failed_at(0):
-                skipped += 1
-                continue
-            raise Retry from failed
-        counted += 1
-    return counted, skipped
 
 
 def read(days: list[date]) -> tuple[dict[str, Counters], int]:
@@ -120,8 +116,13 @@ def read(days: list[date]) -> tuple[dict[str, Counters], int]:
     one BatchGetItem per 100 keys."""
     keys = [OUTSTANDING_KEY, *(day_key(d.isoformat()) for d in days)]
     found = dynamo.batch_get(keys)
-    outstanding = int((found.get(OUTSTANDING_KEY) or {}).get("points", 0))
-    counters = {
-        d.isoformat(): Counters.from_attributes(found.get(day_key(d.isoformat())) or {}) for d in days
-    }
-    return counters, outstanding
+    outstanding = dynamo.decode(OutstandingItem, found.get(OUTSTANDING_KEY))
+    counters = {}
+    for d in days:
+        item = dynamo.decode(DayItem, found.get(day_key(d.isoformat())))
+        counters[d.isoformat()] = (
+            Counters(item.issued, item.redeemed, item.expired, item.refunded, item.sign_ins, item.orders)
+            if item
+            else Counters()
+        )
+    return counters, outstanding.points if outstanding else 0

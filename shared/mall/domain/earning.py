@@ -99,3 +99,20 @@ def current_streak(account: Account, today: date) -> int:
     if account.sign_in_day in (today.isoformat(), (today - timedelta(days=1)).isoformat()):
         return account.streak
     return 0
+
+
+@dataclass(frozen=True)
+class EarnResult:
+    """The answer to an earn event; stored with the event, so a replay answers exactly this."""
+
+    awarded: int
+    balance: int
+    expires_at: str | None  # end of the expiry day, ISO with the rules' offset; None when nothing was awarded
+    replayed: bool = False
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    awarded: int
+    streak: int
+    balance: int

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+
+from mall.domain.account import Account, Change, debit, ensure_active, settle_expired
+from mall.domain.calendar import business_day
+from mall.domain.orders import Order, OrderStatus, new_order_id, voucher_code
+from mall.domain.rules import Rules
+from mall.errors import AlreadyClaimed, InsufficientPoints, SaleNotActive, SoldOut
 
 MAX_SHARDS = 16  # 16 items × ~1,000 writes/s each: a rush is not capped at one item's write limit
 
@@ -75,3 +82,50 @@ def new_sale_id(at: datetime) -> str:
 
 def new_claim_id(at: datetime) -> str:
     return f"c{int(at.timestamp() * 1000):013d}{secrets.token_hex(5)}"
+
+
+def claim_shard(
+    sale: Sale, account: Account, live_claims: int, stock_left: Sequence[int], rules: Rules, at: datetime
+) -> int:
+    """May this member claim a unit now? The shard to take it from (a random one with units left, so
+    concurrent claims spread over the shards), or the reason not."""
+    ensure_active(account)
+    if not sale.active(at):
+        raise SaleNotActive("the sale is not running")
+    if live_claims >= sale.per_member_limit:
+        raise AlreadyClaimed("already claimed")
+    if settle_expired(account, business_day(at, rules.zone), at).account.balance < sale.points_price:
+        raise InsufficientPoints(f"needs {sale.points_price} points")
+    open_shards = [i for i, left in enumerate(stock_left) if left > 0]
+    if not open_shards:
+        raise SoldOut("sold out")
+    return secrets.choice(open_shards)
+
+
+def confirm(claim: Claim, sale: Sale, account: Account, rules: Rules, at: datetime) -> tuple[Change, Order]:
+    """Settle a queued claim: the points and the order (INSUFFICIENT_POINTS or ACCOUNT_FROZEN if the
+    member can no longer pay, which fails the claim instead)."""
+    ensure_active(account)
+    today = business_day(at, rules.zone)
+    change = settle_expired(account, today, at)
+    order_id = new_order_id(at)
+    entry = debit(
+        change, sale.points_price, at, today, source="FLASH_SALE", ref=f"ORDER#{order_id}", note=sale.name
+    )
+    status = OrderStatus.COMPLETED if sale.product_type == "VIRTUAL" else OrderStatus.CONFIRMED
+    order = Order(
+        order_id=order_id,
+        member_id=claim.member_id,
+        sku=sale.sku,
+        name=sale.name,
+        product_type=sale.product_type,
+        quantity=1,
+        points_spent=sale.points_price,
+        cash_due_fen=0,
+        status=status,
+        created_at=at.astimezone(rules.zone),
+        lots=entry.lots if entry else {},
+        voucher_code=voucher_code() if status is OrderStatus.COMPLETED else None,
+        sale_ref=f"{sale.sale_id}#{claim.shard}",
+    )
+    return change, order

@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from mall.domain.account import Account, Change, expire_due, refund, settle_expired
+from mall.domain.calendar import business_day
+from mall.domain.rules import Rules
 from mall.errors import InvalidStatus, NotCancellable
 
 PAYMENT_WINDOW = timedelta(minutes=15)
@@ -45,6 +48,7 @@ class Order:
     carrier: str | None = None
     tracking_no: str | None = None
     sale_ref: str | None = None  # "<saleId>#<shard>" for a flash-sale order: a cancel returns the unit there
+    cancel_reason: str | None = None
 
     def overdue(self, now: datetime) -> bool:
         return (
@@ -86,3 +90,15 @@ def next_fulfilment_status(order: Order, action: str) -> OrderStatus:
     if action == "complete" and order.status is OrderStatus.SHIPPED:
         return OrderStatus.COMPLETED
     raise InvalidStatus(f"cannot {action} an order that is {order.status.value}")
+
+
+def cancellation(order: Order, account: Account, reason: str, rules: Rules, at: datetime) -> Change:
+    """Cancel before shipping: the points go back into their original lots (one REFUND entry), and any
+    whose day has already passed expire right away."""
+    ensure_cancellable(order)
+    today = business_day(at, rules.zone)
+    change = settle_expired(account, today, at)
+    ref = f"ORDER#{order.order_id}"
+    refund(change, order.lots, at, today, source="ORDER_CANCEL", ref=ref, note=reason)
+    expire_due(change, today, at)
+    return change

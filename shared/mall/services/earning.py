@@ -5,18 +5,17 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from mall.data import dynamo
-from mall.domain.account import Account, Change
+from mall import clock
+from mall.data import accounts, earn_events, rules_store
+from mall.data.retry import until_decided
+from mall.data.transaction import FirstAnswer, Replayed
 from mall.domain.calendar import end_of_day, iso
-from mall.domain.earning import EarnKind, EarnOutcome, earn, sign_in
-from mall.domain.rules import Rules
+from mall.domain.earning import EarnKind, EarnResult, SignInResult, earn, sign_in
 from mall.errors import DomainError
-from mall.services.accounts import change_account
+from mall.services.accounts import load_existing
 from mall.services.idempotent import replay
-from mall.services.views import EarnResultView, SignInResultView
 
 
 @dataclass(frozen=True)
@@ -35,26 +34,22 @@ class EarnRequest:
         return hashlib.sha256(body.encode()).hexdigest()
 
 
-def _event_key(request: EarnRequest) -> dict[str, str]:
-    return {"PK": f"EVENT#{request.merchant}#{request.event_id}", "SK": "EVENT"}
+def _first(doc: dict[str, Any]) -> EarnResult:
+    return EarnResult(**{**doc, "replayed": True})
 
 
-def _stored_event(request: EarnRequest) -> dict[str, Any] | None:
-    key = _event_key(request)
-    return dynamo.get(key["PK"], key["SK"])
-
-
-def _replay(request: EarnRequest, stored: dict[str, Any]) -> EarnResultView:
+def _replay(request: EarnRequest, first: FirstAnswer) -> EarnResult:
     message = f"eventId {request.event_id} was already used with a different body"
-    first = replay(stored, request.fingerprint(), EarnResultView, message=message)
-    return first.model_copy(update={"replayed": True})
+    return replay(first, request.fingerprint(), _first, message=message)
 
 
-def award(request: EarnRequest) -> EarnResultView:
+def award(request: EarnRequest) -> EarnResult:
     """One read and one transaction: account + ledger entry + the event marker that makes it idempotent."""
 
-    def decide(account: Account, rules: Rules, now: datetime) -> tuple[Change, EarnResultView]:
-        outcome: EarnOutcome = earn(
+    def attempt() -> EarnResult:
+        account = load_existing(request.member_id)
+        rules, now = rules_store.current(), clock.now()
+        outcome = earn(
             account,
             rules,
             request.kind,
@@ -66,44 +61,30 @@ def award(request: EarnRequest) -> EarnResultView:
             note=request.note,
         )
         expires = iso(end_of_day(outcome.expires_on, rules.zone)) if outcome.awarded else None
-        result = EarnResultView(
-            awarded=outcome.awarded,
-            balance=outcome.change.account.balance,
-            expires_at=expires,
-            replayed=False,
+        result = EarnResult(outcome.awarded, outcome.change.account.balance, expires)
+        earn_events.commit_award(
+            outcome.change, rules.zone, request.merchant, request.event_id, request.fingerprint(), result
         )
-        return outcome.change, result
-
-    def marker(change: Change, result: EarnResultView) -> list[dict[str, Any]]:
-        values = _event_key(request) | {
-            "memberId": request.member_id,
-            "fingerprint": request.fingerprint(),
-            "result": result.model_dump(by_alias=True, exclude={"replayed"}),
-        }
-        return [dynamo.put(values)]
-
-    def replay(failed: dynamo.TransactionFailed) -> EarnResultView:
-        stored = failed.reasons[-1].item
-        if stored is None:
-            raise failed
-        return _replay(request, stored)
+        return result
 
     try:
-        return change_account(request.member_id, decide, marker, replay)
+        return until_decided(attempt)
+    except Replayed as replayed:
+        return _replay(request, replayed.first)
     except DomainError:
         # A known event answers its first result even if the account has since been frozen or removed.
-        stored = _stored_event(request)
-        if stored is not None:
-            return _replay(request, stored)
-        raise
+        stored = earn_events.stored(request.merchant, request.event_id)
+        if stored is None:
+            raise
+        return _replay(request, stored)
 
 
-def daily_sign_in(member_id: str) -> SignInResultView:
-    def decide(account: Account, rules: Rules, now: datetime) -> tuple[Change, SignInResultView]:
+def daily_sign_in(member_id: str) -> SignInResult:
+    def attempt() -> SignInResult:
+        account = load_existing(member_id)
+        rules, now = rules_store.current(), clock.now()
         outcome = sign_in(account, rules, now)
-        view = SignInResultView(
-            awarded=outcome.awarded, streak=outcome.streak, balance=outcome.change.account.balance
-        )
-        return outcome.change, view
+        accounts.write_change(outcome.change, rules.zone)
+        return SignInResult(outcome.awarded, outcome.streak, outcome.change.account.balance)
 
-    return change_account(member_id, decide)
+    return until_decided(attempt)

@@ -2,29 +2,28 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import datetime
-from typing import Any
+import dataclasses
+from dataclasses import dataclass
 
-from mall.api.models import WireModel
-from mall.data import dynamo, idempotency
-from mall.domain.account import Account, Change, credit, debit, settle_expired
-from mall.domain.calendar import business_day, expiry_day
-from mall.domain.ledger import EntryType
-from mall.domain.rules import Rules
-from mall.services.accounts import admin_profile, change_account
-from mall.services.idempotent import once, replay
-from mall.services.views import AdminProfileView
+from mall import clock
+from mall.data import accounts, idempotency, rules_store
+from mall.data.retry import until_decided
+from mall.domain import members
+from mall.domain.members import Adjusted
+from mall.domain.profile import Profile
+from mall.services.accounts import load_existing, profile
+from mall.services.idempotent import once
 
 SCOPE = "adjust"
 
 
-def set_frozen(member_id: str, frozen: bool, reason: str | None) -> AdminProfileView:
-    def decide(account: Account, rules: Rules, now: datetime) -> tuple[Change, None]:
-        return Change(replace(account, frozen=frozen, frozen_reason=reason if frozen else None)), None
+def set_frozen(member_id: str, frozen: bool, reason: str | None) -> Profile:
+    def attempt() -> None:
+        change = members.set_frozen(load_existing(member_id), frozen, reason)
+        accounts.write_change(change, rules_store.current().zone)
 
-    change_account(member_id, decide)
-    return admin_profile(member_id)
+    until_decided(attempt)
+    return profile(member_id)
 
 
 @dataclass(frozen=True)
@@ -42,66 +41,17 @@ class Adjustment:
         )
 
 
-class AdjustmentView(WireModel):
-    member_id: str
-    delta: int
-    balance: int
-    entry_id: str
+def adjust(request: Adjustment) -> Adjusted:
+    """An operator's correction (one ADJUST entry, never below zero), idempotent per (admin, key)."""
 
+    def attempt() -> Adjusted:
+        account = load_existing(request.member_id)
+        rules, now = rules_store.current(), clock.now()
+        change, adjusted = members.adjust(account, request.delta, request.reason, request.admin, rules, now)
+        key, fingerprint = request.idempotency_key, request.fingerprint
+        record = idempotency.record(SCOPE, request.admin, key, fingerprint, dataclasses.asdict(adjusted), now)
+        accounts.write_change(change, rules.zone, record)
+        return adjusted
 
-def adjust(request: Adjustment) -> AdjustmentView:
-    """An operator's correction: one ADJUST entry; a deduction takes soonest-expiring points first and
-    never takes the balance below zero. Idempotent per (admin, Idempotency-Key)."""
-
-    def decide(account: Account, rules: Rules, now: datetime) -> tuple[Change, AdjustmentView]:
-        today = business_day(now, rules.zone)
-        change = settle_expired(account, today, now)
-        note, ref = request.reason, f"ADMIN#{request.admin}"
-        if request.delta > 0:
-            entry = credit(
-                change,
-                request.delta,
-                expiry_day(today, rules),
-                now,
-                today,
-                type_=EntryType.ADJUST,
-                source="ADMIN",
-                ref=ref,
-                note=note,
-            )
-        else:
-            entry = debit(
-                change, -request.delta, now, today, type_=EntryType.ADJUST, source="ADMIN", ref=ref, note=note
-            )
-        assert entry is not None  # delta is never 0 (validated at the edge)
-        view = AdjustmentView(
-            member_id=account.member_id,
-            delta=request.delta,
-            balance=change.account.balance,
-            entry_id=entry.entry_id,
-        )
-        return change, view
-
-    def record(change: Change, view: AdjustmentView) -> list[dict[str, Any]]:
-        body = view.model_dump(by_alias=True)
-        return [
-            idempotency.record_item(
-                SCOPE,
-                request.admin,
-                request.idempotency_key,
-                request.fingerprint,
-                body,
-                change.entries[-1].created_at,
-            )
-        ]
-
-    def replay_cancelled(failed: dynamo.TransactionFailed) -> AdjustmentView:
-        stored = failed.reasons[-1].item
-        if stored is None:
-            raise failed
-        return replay(stored, request.fingerprint, AdjustmentView)
-
-    def run() -> AdjustmentView:
-        return change_account(request.member_id, decide, record, replay_cancelled)
-
-    return once(run, SCOPE, request.admin, request.idempotency_key, request.fingerprint, AdjustmentView)
+    key, fingerprint = request.idempotency_key, request.fingerprint
+    return once(attempt, SCOPE, request.admin, key, fingerprint, lambda doc: Adjusted(**doc))

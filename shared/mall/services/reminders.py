@@ -14,9 +14,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from mall import clock
-from mall.data import due, dynamo, rules_store
+from mall.data import accounts, due, rules_store
 from mall.data import notifications as store
-from mall.data.retry import Retry, until_decided
+from mall.data.retry import until_decided
 from mall.domain.calendar import business_day, end_of_day, iso
 from mall.domain.notifications import (
     DueReminder,
@@ -69,7 +69,7 @@ def _result(accounts: int, pushes: Counter[str], *, complete: bool) -> dict[str,
 def _remind_member(
     member_id: str, today: date, reminder_days: int, zone: ZoneInfo, now: datetime
 ) -> list[PushStatus]:
-    found = store.recipient(member_id)
+    found = accounts.recipient(member_id)
     if found is None:
         return []
     account, openid = found
@@ -112,17 +112,9 @@ def _record(
             push=final or PushStatus.PENDING,
             message=message.as_record(),
         )
-        try:
-            dynamo.transact(
-                store.reminder_puts(notification, reminder.expires_on, expires_at + _MARKER_KEPT_AFTER_EXPIRY)
-            )
-        except dynamo.TransactionFailed as failed:
-            if failed.failed_at(0):
-                return None
-            if failed.conflicted:
-                raise Retry from failed
-            raise
-        return notification
+        marker_expires = expires_at + _MARKER_KEPT_AFTER_EXPIRY
+        recorded = store.record_reminder(notification, reminder.expires_on, marker_expires)
+        return notification if recorded else None
 
     return until_decided(attempt)
 

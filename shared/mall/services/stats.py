@@ -9,12 +9,19 @@ from functools import partial
 from typing import Any
 
 from mall import clock
-from mall.api.models import WireModel
 from mall.data import rules_store
 from mall.data import stats as store
 from mall.data.retry import until_decided
 from mall.domain.calendar import business_day
-from mall.domain.stats import Contribution, MalformedRecord, chunks, contribution, date_range, unique
+from mall.domain.stats import (
+    Contribution,
+    Counters,
+    MalformedRecord,
+    chunks,
+    contribution,
+    date_range,
+    unique,
+)
 from mall.errors import Contention
 from mall.observability import logger
 
@@ -22,19 +29,10 @@ from mall.observability import logger
 COUNT_BUDGET_SECONDS = 20.0
 
 
-class DayStatsView(WireModel):
-    date: str
-    issued: int
-    redeemed: int
-    expired: int
-    refunded: int
-    sign_ins: int
-    orders: int
-
-
-class StatsView(WireModel):
-    days: list[DayStatsView]
-    outstanding: int
+@dataclass(frozen=True)
+class DailyStats:
+    days: list[tuple[date, Counters]]  # every date asked for, zeros for quiet days
+    outstanding: int  # points all members hold now
 
 
 @dataclass
@@ -86,12 +84,9 @@ def count_stream_batch(records: Sequence[Mapping[str, Any]]) -> BatchOutcome:
     return outcome
 
 
-def daily_stats(start: date | None, end: date | None) -> StatsView:
+def daily_stats(start: date | None, end: date | None) -> DailyStats:
     """Counters per business day from `start` to `end` (zeros for quiet days) and the points held now."""
     today = business_day(clock.now(), rules_store.current().zone)
     days = date_range(start, end, today)
     counters, outstanding = store.read(days)
-    return StatsView(
-        days=[DayStatsView(date=d.isoformat(), **vars(counters[d.isoformat()])) for d in days],
-        outstanding=outstanding,
-    )
+    return DailyStats([(d, counters[d.isoformat()]) for d in days], outstanding)

@@ -1,0 +1,196 @@
+"""Members: login, profile, ledger, sign-in, earn, notifications, and the admin's member views."""
+
+from __future__ import annotations
+
+from typing import Self
+
+from pydantic import Field, field_validator, model_validator
+
+from mall.api.wire.common import ID_PATTERN, WireModel
+from mall.domain.calendar import iso
+from mall.domain.earning import EarnKind, EarnResult, SignInResult
+from mall.domain.ledger import LedgerEntry
+from mall.domain.members import Adjusted
+from mall.domain.notifications import Notification
+from mall.domain.profile import Profile
+from mall.services.login import Session
+
+
+class LoginBody(WireModel):
+    code: str = Field(min_length=1, max_length=256)
+
+
+class LoginView(WireModel):
+    token: str
+    member_id: str | None
+    expires_at: str
+
+    @classmethod
+    def of(cls, session: Session) -> LoginView:
+        return cls(token=session.token, member_id=session.member_id, expires_at=iso(session.expires_at))
+
+
+class TierView(WireModel):
+    name: str
+    level: int
+
+
+class NextTierView(WireModel):
+    name: str
+    points_needed: int
+
+
+class SignInView(WireModel):
+    streak: int
+    signed_in_today: bool
+
+
+class ExpiringView(WireModel):
+    points: int
+    expires_at: str
+
+
+class ProfileView(WireModel):
+    member_id: str
+    balance: int
+    lifetime_earned: int
+    frozen: bool
+    tier: TierView
+    next_tier: NextTierView | None
+    sign_in: SignInView
+    expiring: list[ExpiringView]
+
+    @classmethod
+    def fields_of(cls, p: Profile) -> dict[str, object]:
+        return {
+            "member_id": p.member_id,
+            "balance": p.balance,
+            "lifetime_earned": p.lifetime_earned,
+            "frozen": p.frozen,
+            "tier": TierView(name=p.tier.name, level=p.tier.level),
+            "next_tier": NextTierView(name=p.next_tier.name, points_needed=p.next_tier.points_needed)
+            if p.next_tier
+            else None,
+            "sign_in": SignInView(streak=p.streak, signed_in_today=p.signed_in_today),
+            "expiring": [ExpiringView(points=e.points, expires_at=e.expires_at) for e in p.expiring],
+        }
+
+    @classmethod
+    def of(cls, profile: Profile) -> Self:
+        return cls.model_validate(cls.fields_of(profile))
+
+
+class AdminProfileView(ProfileView):
+    frozen_reason: str | None
+
+    @classmethod
+    def of(cls, profile: Profile) -> Self:
+        return cls.model_validate(cls.fields_of(profile) | {"frozen_reason": profile.frozen_reason})
+
+
+class LedgerEntryView(WireModel):
+    entry_id: str
+    type: str
+    source: str
+    delta: int
+    balance_after: int
+    ref: str | None
+    note: str | None
+    created_at: str
+
+    @classmethod
+    def of(cls, e: LedgerEntry) -> LedgerEntryView:
+        return cls(
+            entry_id=e.entry_id,
+            type=e.type.value,
+            source=e.source,
+            delta=e.delta,
+            balance_after=e.balance_after,
+            ref=e.ref,
+            note=e.note,
+            created_at=iso(e.created_at),
+        )
+
+
+class SignInResultView(WireModel):
+    awarded: int
+    streak: int
+    balance: int
+
+    @classmethod
+    def of(cls, r: SignInResult) -> SignInResultView:
+        return cls(awarded=r.awarded, streak=r.streak, balance=r.balance)
+
+
+class EarnBody(WireModel):
+    member_id: str = Field(pattern=ID_PATTERN)
+    event_id: str = Field(min_length=1, max_length=128)
+    kind: EarnKind
+    amount_fen: int | None = Field(default=None, ge=1, le=10_000_000_000, strict=True)
+    category: str | None = Field(default=None, min_length=1, max_length=64)
+    points: int | None = Field(default=None, ge=1, le=10_000_000, strict=True)
+    note: str | None = Field(default=None, max_length=256)
+
+    @model_validator(mode="after")
+    def _amount_or_points(self) -> Self:
+        if self.kind is EarnKind.PURCHASE and self.amount_fen is None:
+            raise ValueError("amountFen is required for kind PURCHASE")
+        if self.kind is not EarnKind.PURCHASE and self.points is None:
+            raise ValueError(f"points is required for kind {self.kind.value}")
+        return self
+
+
+class EarnResultView(WireModel):
+    awarded: int
+    balance: int
+    expires_at: str | None
+    replayed: bool = False
+
+    @classmethod
+    def of(cls, r: EarnResult) -> EarnResultView:
+        return cls(awarded=r.awarded, balance=r.balance, expires_at=r.expires_at, replayed=r.replayed)
+
+
+class NotificationView(WireModel):
+    notification_id: str
+    type: str
+    points: int | None
+    expires_at: str | None
+    created_at: str
+
+    @classmethod
+    def of(cls, n: Notification) -> NotificationView:
+        return cls(
+            notification_id=n.notification_id,
+            type=n.type.value,
+            points=n.points,
+            expires_at=n.expires_at,
+            created_at=n.created_at,
+        )
+
+
+class ReasonBody(WireModel):
+    reason: str = Field(min_length=1, max_length=256)
+
+
+class AdjustBody(WireModel):
+    delta: int = Field(ge=-100_000_000, le=100_000_000, strict=True, description="not 0")
+    reason: str = Field(min_length=1, max_length=256)
+
+    @field_validator("delta")
+    @classmethod
+    def _not_zero(cls, value: int) -> int:
+        if value == 0:
+            raise ValueError("must not be 0")
+        return value
+
+
+class AdjustmentView(WireModel):
+    member_id: str
+    delta: int
+    balance: int
+    entry_id: str
+
+    @classmethod
+    def of(cls, a: Adjusted) -> AdjustmentView:
+        return cls(member_id=a.member_id, delta=a.delta, balance=a.balance, entry_id=a.entry_id)

@@ -1,0 +1,58 @@
+"""What operations staff may do to an account: freeze, unfreeze, and correct points (ADJUST)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from mall.domain.account import Account, Change, credit, debit, settle_expired
+from mall.domain.calendar import business_day, expiry_day
+from mall.domain.ledger import EntryType
+from mall.domain.rules import Rules
+from mall.errors import ValidationFailed
+
+ADJUST_SOURCE = "ADMIN"
+
+
+@dataclass(frozen=True)
+class Adjusted:
+    member_id: str
+    delta: int
+    balance: int
+    entry_id: str
+
+
+def set_frozen(account: Account, frozen: bool, reason: str | None) -> Change:
+    """Freezing writes no ledger entry: the balance does not change."""
+    return Change(replace(account, frozen=frozen, frozen_reason=reason if frozen else None))
+
+
+def adjust(
+    account: Account, delta: int, reason: str, admin: str, rules: Rules, at: datetime
+) -> tuple[Change, Adjusted]:
+    """An operator's correction: one ADJUST entry. A deduction takes the soonest-expiring points first
+    and never takes the balance below zero (INSUFFICIENT_POINTS)."""
+    if delta == 0:
+        raise ValidationFailed("delta: must not be 0")
+    today = business_day(at, rules.zone)
+    change = settle_expired(account, today, at)
+    ref = f"ADMIN#{admin}"
+    if delta > 0:
+        expires_on = expiry_day(today, rules)
+        entry = credit(
+            change,
+            delta,
+            expires_on,
+            at,
+            today,
+            type_=EntryType.ADJUST,
+            source=ADJUST_SOURCE,
+            ref=ref,
+            note=reason,
+        )
+    else:
+        entry = debit(
+            change, -delta, at, today, type_=EntryType.ADJUST, source=ADJUST_SOURCE, ref=ref, note=reason
+        )
+    assert entry is not None  # delta is not 0
+    return change, Adjusted(account.member_id, delta, change.account.balance, entry.entry_id)

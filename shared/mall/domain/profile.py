@@ -1,0 +1,63 @@
+"""What a member (and an admin looking at a member) sees of an account: balance, tier, streak, expiries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from mall.domain.account import Account, next_tier, tier_of, upcoming_expiries
+from mall.domain.calendar import end_of_day, iso
+from mall.domain.earning import current_streak
+from mall.domain.rules import Rules
+
+
+@dataclass(frozen=True)
+class TierStanding:
+    name: str
+    level: int
+
+
+@dataclass(frozen=True)
+class NextTier:
+    name: str
+    points_needed: int
+
+
+@dataclass(frozen=True)
+class Expiring:
+    points: int
+    expires_at: str  # the end of the expiry day, ISO with the rules' offset
+
+
+@dataclass(frozen=True)
+class Profile:
+    member_id: str
+    balance: int
+    lifetime_earned: int
+    frozen: bool
+    frozen_reason: str | None
+    tier: TierStanding
+    next_tier: NextTier | None
+    streak: int
+    signed_in_today: bool
+    expiring: list[Expiring]
+
+
+def profile_of(account: Account, rules: Rules, today: date) -> Profile:
+    tier, level = tier_of(account.lifetime_earned, rules)
+    upcoming = next_tier(account.lifetime_earned, rules)
+    return Profile(
+        member_id=account.member_id,
+        balance=account.balance,
+        lifetime_earned=account.lifetime_earned,
+        frozen=account.frozen,
+        frozen_reason=account.frozen_reason,
+        tier=TierStanding(tier.name, level),
+        next_tier=NextTier(upcoming[0].name, upcoming[1]) if upcoming else None,
+        streak=current_streak(account, today),
+        signed_in_today=account.sign_in_day == today.isoformat(),
+        expiring=[
+            Expiring(points, iso(end_of_day(date.fromisoformat(day), rules.zone)))
+            for day, points in upcoming_expiries(account.lots)
+        ],
+    )

@@ -1,0 +1,176 @@
+// End to end in headless Chromium against a running local stack (BASE_URL): an admin puts a product on
+// the shelf and gives a member points, the member signs in and redeems it, the admin ships it, the
+// member sees it shipped. Screenshots of each step go to .local/artifacts/browser/.
+// Run by tests/stack/test_browser.py, which starts the stack.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import { BASE_URL, launch, personPage, shot } from './browser.mjs';
+
+const RUN = Date.now().toString(36);
+const SKU = `e2e-cup-${RUN}`;
+const MEMBER = `e2e-member-${RUN}`;
+let browser;
+let admin;
+let member;
+const errors = [];
+
+before(async () => {
+  assert.ok(BASE_URL, 'BASE_URL must point at a running local stack');
+  browser = await launch();
+  admin = await personPage(browser, errors);
+  member = await personPage(browser, errors);
+});
+
+after(async () => {
+  await browser?.close();
+  assert.deepEqual(errors, [], 'no script errors in any page');
+});
+
+async function consolePage(name) {
+  await admin.click(`nav a[href="#/${name}"]`);
+  await admin.waitForSelector(`[data-page="${name}"]`);
+}
+
+async function memberBalance() {
+  return Number((await member.textContent('#balance')).replace(/,/g, ''));
+}
+
+test('the landing page links the explorer, the console and the member page', async () => {
+  await admin.goto('/');
+  for (const href of ['/docs/', '/console/', '/member/']) assert.ok(await admin.$(`a[href="${href}"]`), href);
+});
+
+test('the API explorer shows every route and authorizes with a dev login', async () => {
+  await admin.goto('/docs');
+  await admin.waitForSelector('.opblock', { timeout: 30000 });
+  assert.ok((await admin.$$('.opblock')).length >= 20, 'operations listed');
+  assert.ok(await admin.$('text=/redemptions'), 'POST /redemptions is listed');
+  await admin.fill('#dev-code', 'dev-admin:explorer');
+  await admin.click('#dev-login');
+  await admin.waitForSelector('#dev-status:has-text("authorized as dev-admin:explorer")');
+  await shot(admin, '01-api-explorer');
+});
+
+test('an admin signs in to the console and puts a new product on the shelf', async () => {
+  await admin.goto('/console/');
+  await admin.fill('#login input[name="code"]', `dev-admin:e2e-${RUN}`);
+  await admin.click('#login button[type="submit"]');
+  await admin.waitForSelector('[data-page="products"]');
+  await admin.click('text=New product');
+  const form = admin.locator('form[data-route="PUT /admin/products/{sku}"]');
+  await form.locator('input[name="sku"]').fill(SKU);
+  await form.locator('input[name="name"]').fill('测试保温杯 E2E cup');
+  await form.locator('input[name="category"]').fill('e2e');
+  await form.locator('input[name="pointsPrice"]').fill('120');
+  await form.locator('input[name="stock"]').fill('3');
+  await form.locator('select[name="status"]').selectOption('ON_SHELF');
+  await form.locator('button[type="submit"]').click();
+  await admin.waitForSelector(`text=Saved ${SKU}: ON_SHELF, stock 3`);
+  await admin.waitForSelector(`td:has-text("${SKU}")`);
+  await shot(admin, '02-console-product-on-shelf');
+});
+
+test('a form built from the API schema shows errors by field', async () => {
+  await consolePage('rules');
+  const form = admin.locator('form[data-route="PUT /admin/rules"]');
+  await form.locator('input[name="tiers.0.multiplier"]').fill('0');
+  await form.locator('input[name="dailyCap"]').fill('-5');
+  await form.locator('button[type="submit"]').click();
+  await admin.waitForSelector('label.field.invalid[data-path="tiers.0.multiplier"] .field-error:has-text("more than 0")');
+  await admin.waitForSelector('label.field.invalid[data-path="dailyCap"] .field-error:has-text("at least 0")');
+  await shot(admin, '03-console-rules-field-errors');
+});
+
+test('a member logs in on the demo page and the admin gives them points', async () => {
+  await member.goto('/member/');
+  await member.fill('#login input[name="memberId"]', MEMBER);
+  await member.click('#login button[type="submit"]');
+  await member.waitForSelector('#balance');
+  assert.equal(await memberBalance(), 0);
+
+  await consolePage('members');
+  await admin.fill('input[name="memberId"]', MEMBER);
+  await admin.click('text=Look up');
+  await admin.waitForSelector(`[data-member="${MEMBER}"]`);
+  const adjust = admin.locator('form[data-route="POST /admin/members/{memberId}/adjust"]');
+  await adjust.locator('input[name="delta"]').fill('200');
+  await adjust.locator('input[name="reason"]').fill('e2e welcome gift');
+  await adjust.locator('button[type="submit"]').click();
+  await admin.waitForSelector('text=Adjusted +200: balance 200');
+  await shot(admin, '04-console-member-adjusted');
+});
+
+test('the member signs in daily and redeems the new product', async () => {
+  await member.reload();
+  await member.waitForSelector('#balance');
+  assert.equal(await memberBalance(), 200);
+  await member.click('#sign-in button');
+  await member.waitForSelector('text=/签到成功 \\+\\d+/');
+  const afterSignIn = await memberBalance();
+  assert.ok(afterSignIn > 200, `sign-in added points (${afterSignIn})`);
+  await member.click(`[data-sku="${SKU}"] button`);
+  await member.waitForSelector('text=/兑换成功 Redeemed: order .* \\(CONFIRMED\\)/');
+  assert.equal(await memberBalance(), afterSignIn - 120);
+  await member.waitForSelector('#orders .badge.CONFIRMED');
+  await shot(member, '05-member-redeemed');
+});
+
+test('the admin ships the order and the member sees it shipped', async () => {
+  const orderId = await member.getAttribute('#orders [data-order]', 'data-order');
+  assert.ok(orderId);
+  await consolePage('orders');
+  const queue = await admin.$('[role="tablist"]');
+  if (queue) {
+    await admin.click(`tr:has([data-order="${orderId}"]) >> text=Ship…`).catch(async () => {
+      await admin.click(`tr:has-text("${orderId}") >> text=Ship…`);
+    });
+  } else {
+    await admin.fill('input[name="orderId"]', orderId);
+    await admin.click('text=Open order');
+  }
+  const ship = admin.locator('form[data-route="POST /admin/orders/{orderId}/ship"]');
+  await ship.locator('input[name="carrier"]').fill('顺丰 SF');
+  await ship.locator('input[name="trackingNo"]').fill(`SF${RUN}`);
+  await ship.locator('button[type="submit"]').click();
+  await admin.waitForSelector(`text=${orderId} is now SHIPPED`);
+  await shot(admin, '06-console-order-shipped');
+
+  await member.reload();
+  await member.waitForSelector(`[data-order-status="${orderId}"] .badge.SHIPPED`);
+  assert.ok(await member.$(`text=顺丰 SF SF${RUN}`), 'tracking number shown to the member');
+  await shot(member, '07-member-sees-shipped');
+});
+
+test('the admin starts a flash sale and the member claims a unit, settled through the queue', async () => {
+  await consolePage('flash-sales');
+  const form = admin.locator('form[data-route="POST /admin/flash-sales"]');
+  await form.locator('input[name="sku"]').fill(SKU);
+  await form.locator('input[name="pointsPrice"]').fill('10');
+  await form.locator('input[name="stock"]').fill('1');
+  const local = (ms) => {
+    const d = new Date(Date.now() + ms - new Date().getTimezoneOffset() * 60000);
+    return d.toISOString().slice(0, 16);
+  };
+  await form.locator('input[name="startsAt"]').fill(local(-60000));
+  await form.locator('input[name="endsAt"]').fill(local(3600000));
+  await form.locator('button[type="submit"]').click();
+  await admin.waitForSelector('text=/Created .* \\(ACTIVE\\)/');
+  await shot(admin, '09-console-flash-sale');
+
+  await member.reload();
+  const sale = member.locator('[data-sale]').filter({ hasText: '测试保温杯 E2E cup' }).first();
+  await sale.locator('button').click();
+  await member.waitForSelector('text=/抢到了！Claim confirmed: order/', { timeout: 30000 });
+  await member.waitForSelector('[data-claim="CONFIRMED"]');
+  await shot(member, '10-member-claim-confirmed');
+});
+
+test('statistics chart the points per day and show the liability', async () => {
+  await consolePage('stats');
+  await admin.waitForSelector('#stats-chart');
+  const outstanding = Number((await admin.textContent('#outstanding')).replace(/,/g, ''));
+  assert.ok(outstanding >= 0);
+  assert.ok(await admin.evaluate(() => Boolean(window.Chart)), 'chart library loaded from /vendor');
+  await shot(admin, '08-console-stats');
+});

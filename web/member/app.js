@@ -1,0 +1,173 @@
+// The member demo page: the mini-program's screens in a browser, through the mini-program's own client.
+import { createClient, errorText, newActionKey } from '../clients/miniprogram/api/client.js';
+import { badge, h, points, table, when } from '../console/lib/dom.js';
+import { browserWx } from './wx-shim.js';
+
+const MEMBER_KEY = 'pointsMallDemoMember';
+const app = document.getElementById('app');
+const who = document.getElementById('who');
+const wx = browserWx({ loginCode: () => sessionStorage.getItem(MEMBER_KEY) && `dev:${sessionStorage.getItem(MEMBER_KEY)}` });
+const api = createClient({ baseUrl: location.origin, wx, storageKey: 'pointsMallDemoSession' });
+const message = h('div', { id: 'message', role: 'status' });
+// One Idempotency-Key per tap, kept while that action has no answer so a retry reuses it.
+const pending = new Map();
+
+function say(text, kind = 'ok') {
+  message.replaceChildren(h('div', { class: `notice ${kind}` }, text));
+}
+
+async function act(actionId, run, describe) {
+  if (!pending.has(actionId)) pending.set(actionId, newActionKey());
+  let result = null;
+  let note;
+  try {
+    result = await run(pending.get(actionId));
+    pending.delete(actionId);
+    note = [describe(result), 'ok'];
+  } catch (err) {
+    if (err.code !== 'NETWORK_ERROR') pending.delete(actionId); // no answer: the retry keeps the key
+    note = [errorText(err), 'error'];
+  }
+  await render(); // the page shows the new balance before it says what happened
+  say(...note);
+  return result;
+}
+
+function loginScreen() {
+  who.replaceChildren();
+  const memberId = h('input', { name: 'memberId', value: 'demo', size: 16 });
+  app.replaceChildren(
+    h('form', {
+      class: 'card',
+      id: 'login',
+      onsubmit: async (event) => {
+        event.preventDefault();
+        sessionStorage.setItem(MEMBER_KEY, memberId.value.trim());
+        try {
+          await api.login();
+          await render();
+        } catch (err) {
+          say(errorText(err), 'error');
+        }
+      },
+    },
+    h('h2', {}, '登录 Log in'),
+    h('p', { class: 'muted' }, 'In the mini-program wx.login() identifies the member; here a dev member id does (local stack only). A new id opens a new account.'),
+    message,
+    h('label', { class: 'field' }, h('span', { class: 'name' }, 'Member id'), memberId),
+    h('button', { type: 'submit', class: 'primary' }, '登录 Log in')),
+  );
+}
+
+function tierProgress(me) {
+  if (!me.nextTier) return h('p', {}, `${me.tier.name} · top tier`);
+  const target = me.lifetimeEarned + me.nextTier.pointsNeeded;
+  const pct = Math.min(100, Math.round((100 * me.lifetimeEarned) / Math.max(1, target)));
+  return h('div', { id: 'tier' },
+    h('div', { class: 'tier-line' }, h('span', {}, me.tier.name), h('span', {}, `${points(me.nextTier.pointsNeeded)} more to ${me.nextTier.name}`)),
+    h('div', { class: 'progress', role: 'progressbar', 'aria-valuenow': pct, 'aria-valuemin': 0, 'aria-valuemax': 100 }, h('div', { style: `width: ${pct}%` })),
+    h('div', { class: 'tier-line' }, h('span', {}, `lifetime ${points(me.lifetimeEarned)}`), h('span', {}, points(target))));
+}
+
+function saleRow(sale, claim) {
+  const status = claim ? h('span', { 'data-claim': claim.status }, badge(claim.status), claim.orderId ? ` order ${claim.orderId}` : '', claim.reason ? ` ${claim.reason}` : '') : '';
+  const claimButton = h('button', {
+    class: 'primary',
+    disabled: Boolean(claim && claim.status !== 'FAILED') || sale.status !== 'ACTIVE',
+    onclick: () => act(`claim:${sale.saleId}`, (key) => api.claim(sale.saleId, key), (c) => `抢购排队中 Claim ${c.status}`).then((c) => c && watchClaim(sale.saleId)),
+  }, '抢 Claim');
+  return h('div', { class: 'product', 'data-sale': sale.saleId },
+    h('strong', {}, sale.name), h('span', {}, badge(sale.status), ` ${points(sale.stockLeft)} left`),
+    h('span', { class: 'price' }, `${points(sale.pointsPrice)} 积分`),
+    h('span', { class: 'muted' }, `${when(sale.startsAt)} – ${when(sale.endsAt)}`), claimButton, status);
+}
+
+// A claim is settled through a queue: ask again until it is CONFIRMED or FAILED (a few seconds).
+async function watchClaim(saleId) {
+  for (let i = 0; i < 30; i += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const claim = await api.myClaim(saleId).catch(() => null);
+    if (claim && claim.status !== 'QUEUED') {
+      say(claim.status === 'CONFIRMED' ? `抢到了！Claim confirmed: order ${claim.orderId}` : `未抢到 Claim failed: ${claim.reason}`, claim.status === 'CONFIRMED' ? 'ok' : 'error');
+      await render();
+      return;
+    }
+  }
+}
+
+async function render() {
+  if (!api.session()) {
+    loginScreen();
+    return;
+  }
+  let me;
+  try {
+    me = await api.me();
+  } catch (err) {
+    say(errorText(err), 'error');
+    loginScreen();
+    return;
+  }
+  const [catalog, orders, ledger, sales] = await Promise.all([
+    api.products({ limit: 50 }),
+    api.orders({ limit: 10 }),
+    api.ledger({ limit: 10 }),
+    api.flashSales().catch(() => ({ items: [] })),
+  ]);
+  const live = sales.items.filter((s) => s.status !== 'ENDED'); // a sold-out sale still shows my claim
+  const claims = await Promise.all(live.map((s) => api.myClaim(s.saleId).catch(() => null)));
+  who.replaceChildren(`${me.memberId} · `, h('button', { onclick: () => { api.logout(); sessionStorage.removeItem(MEMBER_KEY); loginScreen(); } }, '退出 Log out'));
+
+  app.replaceChildren(
+    message,
+    h('div', { class: 'card' },
+      h('span', { class: 'muted' }, '我的积分 Balance'),
+      h('div', { class: 'big', id: 'balance' }, points(me.balance)),
+      me.frozen ? h('div', { class: 'notice error' }, '账户已冻结 Account frozen') : '',
+      tierProgress(me),
+      h('h3', {}, '即将过期 Expiring'),
+      me.expiring.length ? h('ul', { id: 'expiring' }, me.expiring.map((e) => h('li', {}, `${points(e.points)} 积分 · ${when(e.expiresAt)}`))) : h('p', { class: 'muted' }, 'Nothing expiring soon.')),
+    h('div', { class: 'card', id: 'sign-in' },
+      h('h3', {}, '每日签到 Daily sign-in'),
+      h('p', {}, `连续 ${me.signIn.streak} 天 · streak ${me.signIn.streak}`),
+      h('button', {
+        class: 'primary',
+        disabled: me.signIn.signedInToday,
+        onclick: () => act('sign-in', () => api.signIn(), (r) => `签到成功 +${r.awarded} (streak ${r.streak})`),
+      }, me.signIn.signedInToday ? '今日已签到 Signed in today' : '签到 Sign in')),
+    live.length ? h('div', { class: 'card' }, h('h3', {}, '限时抢购 Flash sales'), h('div', { class: 'grid' }, live.map((s, i) => saleRow(s, claims[i])))) : '',
+    h('div', { class: 'card' },
+      h('h3', {}, '积分兑换 Catalog'),
+      h('div', { class: 'grid', id: 'catalog' }, catalog.items.map((p) => h('div', { class: 'product', 'data-sku': p.sku },
+        h('strong', {}, p.name),
+        h('span', { class: 'price' }, `${points(p.pointsPrice)} 积分`, p.cashPriceFen ? ` + ¥${(p.cashPriceFen / 100).toFixed(2)}` : ''),
+        h('span', { class: 'muted' }, `库存 ${points(p.stock)}${p.minTier ? ` · ${p.minTier}+` : ''}${p.perMemberLimit ? ` · limit ${p.perMemberLimit}` : ''}`),
+        h('button', {
+          class: 'primary',
+          onclick: () => act(`redeem:${p.sku}`, (key) => api.redeem({ sku: p.sku, quantity: 1 }, key), (o) => `兑换成功 Redeemed: order ${o.orderId} (${o.status})`),
+        }, '兑换 Redeem'))))),
+    h('div', { class: 'card', id: 'orders' },
+      h('h3', {}, '我的订单 Orders'),
+      table([
+        ['order', (o) => h('span', { 'data-order': o.orderId }, o.orderId)],
+        ['product', (o) => `${o.name || o.sku} × ${o.quantity}`],
+        ['points', (o) => points(o.pointsSpent)],
+        ['status', (o) => h('span', { class: 'order-status', 'data-order-status': o.orderId }, badge(o.status))],
+        ['', (o) => (o.trackingNo ? `${o.carrier} ${o.trackingNo}` : o.voucherCode || (['CONFIRMED', 'PENDING_PAYMENT'].includes(o.status)
+          ? h('button', { onclick: () => act(`cancel:${o.orderId}`, () => api.cancelOrder(o.orderId), (c) => `已取消 Cancelled ${c.orderId}: points back`) }, '取消 Cancel')
+          : ''))],
+      ], orders.items, { empty: 'No orders yet.' })),
+    h('div', { class: 'card' },
+      h('h3', {}, '积分明细 Ledger'),
+      table([
+        ['when', (e) => when(e.createdAt)],
+        ['type', (e) => badge(e.type)],
+        ['source', (e) => e.source || '—'],
+        ['points', (e) => (e.delta > 0 ? `+${e.delta}` : String(e.delta))],
+        ['balance', (e) => points(e.balanceAfter)],
+        ['note', (e) => e.note || ''],
+      ], ledger.items, { empty: 'No entries yet.' })),
+  );
+}
+
+render();
