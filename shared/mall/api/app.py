@@ -20,7 +20,7 @@ from mall.api import gate
 from mall.api.access import PRINCIPAL, Access, Routes
 from mall.auth.wechat import WeChatUnavailable
 from mall.errors import Contention, DomainError
-from mall.observability import logger, metrics, tracer
+from mall.observability import logger, metrics, traced
 from mall.settings import settings
 
 # UTF-8 JSON: product names and notes come back as written, not as \uXXXX escapes.
@@ -104,7 +104,7 @@ def entrypoint(api: Api) -> Callable[[dict[str, Any], LambdaContext], dict[str, 
     settings()  # a misconfigured environment fails the cold start, not the first request
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
-    @tracer.capture_lambda_handler(capture_response=False)
+    @partial(traced, capture_response=False)
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         try:
