@@ -55,7 +55,21 @@ print(time.process_time() - started)
 """
 )
 
+# What Tracing: Active adds on Lambda (the local stack and this benchmark run with tracing off): the
+# X-Ray SDK, which builds a boto3 client for X-Ray as it is imported, on top of a handler's own imports.
+XRAY_ON_TOP = (
+    HIDE_DEV_PACKAGES
+    + """
+import time
+import boto3, pydantic, aws_lambda_powertools.event_handler
+started = time.process_time()
+import aws_xray_sdk.core
+print(time.process_time() - started)
+"""
+)
+
 BASELINE = "bare boto3 handler"
+XRAY = "X-Ray SDK (tracing on)"
 
 
 def _seconds(code: str, cwd: Path, env: Mapping[str, str], importtime: bool = False) -> tuple[float, str]:
@@ -89,6 +103,7 @@ def import_times(
     jobs: dict[str, tuple[str, Path, dict[str, str]]] = {}
     any_env = next(iter(envs.values()))
     jobs[BASELINE] = (BARE_BOTO3, REPO_ROOT, {"PATH": os.environ.get("PATH", ""), **any_env, **hidden})
+    jobs[XRAY] = (XRAY_ON_TOP, REPO_ROOT, {"PATH": os.environ.get("PATH", ""), **any_env, **hidden})
     for fn in template.functions:
         env = {"PATH": os.environ.get("PATH", ""), **envs[fn.logical_id], "PYTHONPATH": python_path, **hidden}
         jobs[fn.logical_id] = (IMPORT_HANDLER.format(module=fn.module), fn.code_dir, env)
@@ -105,13 +120,14 @@ def import_times(
     functions = {
         name: {"ms": round(seconds * 1000, 1), "ratio": round(seconds / baseline, 2)}
         for name, seconds in sorted(medians.items(), key=lambda kv: -kv[1])
-        if name != BASELINE
+        if name not in (BASELINE, XRAY)
     }
     worst = next(iter(functions))
     code, cwd, env = jobs[worst]
     _, trace = _seconds(code, cwd, env, importtime=True)
     return {
         "baseline_ms": round(baseline * 1000, 1),
+        "xray_on_top_ms": round(medians[XRAY] * 1000, 1),
         "functions": functions,
         "worst": worst,
         "worst_top_imports": _top_imports(trace),
