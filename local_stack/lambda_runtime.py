@@ -43,6 +43,9 @@ class Invocation:
     request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     # Set on the message that starts an environment: load the handler (Lambda's init phase), run nothing.
     init_type: str | None = None
+    # A function no HTTP route reaches (queue, stream, schedule): on AWS it runs on capacity of its own;
+    # on one small machine its environments yield the CPU to those answering requests.
+    background: bool = False
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,8 @@ class LocalLambdaContext(LambdaContext):
     def get_remaining_time_in_millis(self) -> int:  # type: ignore[override]  # a staticmethod stub upstream
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
+
+BACKGROUND_NICENESS = 10  # a lower CPU priority for background functions' environments
 
 _handlers: dict[tuple[str, str, str], Any] = {}
 _base_env: dict[str, str] = {}
@@ -124,6 +129,8 @@ def _redirect_output(log_file: str | None) -> None:
 def _init(inv: Invocation) -> tuple[str]:
     """Lambda's init phase ahead of the first request; an import error is reported by that request."""
     _init_type["type"] = inv.init_type or "on-demand"
+    if inv.background:
+        os.nice(BACKGROUND_NICENESS)
     _enter(inv)
     try:
         _load(inv)

@@ -110,6 +110,7 @@ class FunctionInvoker:
             env=self._envs[function],
             event=event,
             sys_path=self._sys_path,
+            background=not fn.routes,
         )
 
 
