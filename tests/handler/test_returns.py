@@ -37,9 +37,7 @@ class Returns:
 
     def reverse(self, event: str, token: str | None = None, **body: Any) -> tuple[int, Any]:
         payload = {"reason": "returned", **body}
-        return self.invoke(
-            "earn", "POST", f"/earn/{event}/reverse", payload, token or self.shop.service
-        )
+        return self.invoke("earn", "POST", f"/earn/{event}/reverse", payload, token or self.shop.service)
 
     def me(self, member: str) -> dict[str, Any]:
         status, body = self.invoke("member", "GET", "/me", token=self.tokens.member(member))
