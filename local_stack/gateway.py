@@ -8,6 +8,7 @@ a GET that no API route matches may be a page (``local_stack.static_site``).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
@@ -138,13 +139,24 @@ class GatewayServer:
 
     def stop_accepting(self) -> None:
         """Close the listening socket and every connection; ``serve_forever`` returns."""
-        if not self._stopped:
-            self._stopped = True
-            if self._serving:  # sockets belong to the I/O thread: it closes them when woken by the trigger
-                trigger: Any = self._server.trigger  # a waitress trigger (the stubs say int)
-                trigger.pull_trigger(lambda: wasyncore.close_all(self._map, ignore_all=True))
-            else:
-                wasyncore.close_all(self._map, ignore_all=True)
+        if self._stopped:
+            return
+        self._stopped = True
+        trigger: Any = self._server.trigger  # waitress's wake-up pipe (the stubs say int)
+        if not self._serving:
+            wasyncore.close_all(self._map, ignore_all=True)
+            return
+        try:  # sockets belong to the I/O thread: it closes them when woken by the trigger
+            trigger.pull_trigger(lambda: wasyncore.close_all(self._map, ignore_all=True))
+        except OSError:
+            # The wake-up pipe is closed already, so the loop cannot be woken: close the sockets from here
+            # and empty the map, which ends the loop; the pipe's numbers are left alone (not ours now).
+            log.warning("the front door's wake-up pipe was closed early; closing its sockets directly")
+            for dispatcher in list(self._map.values()):
+                if dispatcher is not trigger:
+                    with contextlib.suppress(OSError):
+                        dispatcher.close()
+            self._map.clear()
 
     def shutdown(self, timeout: int = 2) -> None:
         """Stop accepting, then give request threads ``timeout`` seconds to finish."""
