@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from local_stack import DEFAULT_STATE_DIR, DEFAULT_TEMPLATE, LOCAL_REGION, REPO_ROOT, clock
+from local_stack.authorizer import Authorizers, authorizer_invoke
 from local_stack.engines import Engines, EngineUnavailable, start_engines
 from local_stack.gateway import Backend, GatewayServer
 from local_stack.lambda_runtime import Invocation, InvocationResult
@@ -200,6 +201,7 @@ def running_stack(
             invoke=invoker.invoke,
             jobs={fn.logical_id: fn.schedules[0] for fn in template.functions if fn.schedules},
             clock_file=clock_file,
+            authorizers=Authorizers(template.authorizers, authorizer_invoke(invoker.invoke)),
         )
         serving = threading.Thread(target=server.serve_forever, name="http-front-door", daemon=True)
         serving.start()

@@ -39,10 +39,8 @@ LOCAL_ENV = {
 @functools.lru_cache(maxsize=1)
 def table_definitions() -> list[dict[str, Any]]:
     """CreateTable requests for every table in template.yaml (the single source of truth)."""
-    from local_stack.template import load_template
-
     requests = []
-    for table in load_template(ROOT / "template.yaml").tables:
+    for table in template().tables:
         props = table.properties
         request = {
             "TableName": table.name,
@@ -57,13 +55,23 @@ def table_definitions() -> list[dict[str, Any]]:
 
 
 @functools.lru_cache(maxsize=1)
+def template() -> Any:
+    from local_stack.template import load_template
+
+    return load_template(ROOT / "template.yaml")
+
+
+def handler_folder(logical_id: str) -> str:
+    """functions/<folder> of a template function (its CodeUri)."""
+    return template().function(logical_id).code_dir.name
+
+
+@functools.lru_cache(maxsize=1)
 def template_router() -> Any:
     """API Gateway's route keys ("GET /orders/{orderId}") come from the template, as they do deployed."""
     from local_stack.routing import Router
-    from local_stack.template import load_template
 
-    functions = load_template(ROOT / "template.yaml").functions
-    return Router((route, fn.logical_id) for fn in functions for route in fn.routes)
+    return Router((route, fn.logical_id) for fn in template().functions for route in fn.routes)
 
 
 @dataclass
@@ -115,6 +123,23 @@ def http_event(
     event["rawQueryString"] = "&".join(f"{k}={v}" for k, v in (query or {}).items())
     event["body"] = body if isinstance(body, str) or body is None else json.dumps(body)
     return event
+
+
+def through_gateway(event: dict[str, Any]) -> tuple[int, Any] | None:
+    """API Gateway's authorizer step for the event's route, as deployed (`local_stack.authorizer`): the
+    route's Lambda authorizer runs first and its verdict rides in the event. Returns the gateway's own
+    answer when it stops the request."""
+    from local_stack.authorizer import Authorizers
+
+    matched = template_router().match(event["requestContext"]["http"]["method"], event["rawPath"])
+    if matched is None:
+        return None
+    authorizers = Authorizers(
+        template().authorizers,
+        lambda fn, ev: load_handler(handler_folder(fn)).lambda_handler(ev, FakeContext()),
+    )
+    stopped = authorizers.apply(matched.authorizer, event)
+    return (stopped.status, stopped.body) if stopped else None
 
 
 _SECRETS = {
@@ -215,6 +240,9 @@ def invoke(aws: None) -> Invoke:
         headers: dict[str, str] | None = None,
     ) -> tuple[int, Any]:
         event = http_event(method, path, body, token, query, headers)
+        stopped = through_gateway(event)
+        if stopped is not None:
+            return stopped
         response = load_handler(folder).lambda_handler(event, FakeContext())
         payload = json.loads(response["body"]) if response.get("body") else None
         return response["statusCode"], payload
