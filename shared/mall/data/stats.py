@@ -88,8 +88,8 @@ def _transaction(group: list[Contribution], now: datetime) -> Transaction:
     return tx
 
 
-def count(group: list[Contribution], now: datetime) -> tuple[int, int]:
-    """Add `group` exactly once: returns (records counted now, records already counted before).
+def count(group: list[Contribution], now: datetime) -> tuple[list[Contribution], int]:
+    """Add `group` exactly once: returns (the contributions counted now, how many were counted before).
 
     One transaction: a marker per record (must be new) with the ADDs they make. When some markers
     exist already (a redelivered or re-split batch), the transaction is cancelled as a whole and says
@@ -107,8 +107,8 @@ def count(group: list[Contribution], now: datetime) -> tuple[int, int]:
             skipped += len(done)
             remaining = [c for i, c in enumerate(remaining) if i not in done]
             continue
-        return len(remaining), skipped
-    return 0, skipped
+        return remaining, skipped
+    return [], skipped
 
 
 def read(days: list[date]) -> tuple[dict[str, Counters], int]:
