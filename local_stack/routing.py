@@ -82,8 +82,8 @@ class Router:
                 continue
             rank = (found[0], 1 if compiled.route.method == method else 0)
             if best is None or rank > best[0]:
-                match = RouteMatch(compiled.route.route_key, compiled.target, found[1], compiled.route.authorizer)
-                best = (rank, match)
+                route = compiled.route
+                best = (rank, RouteMatch(route.route_key, compiled.target, found[1], route.authorizer))
         return best[1] if best else self._default
 
     def allowed_methods(self, path: str) -> list[str]:

@@ -15,6 +15,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from tests import iam  # one module, however often this conftest is imported (as conftest, tests.conftest)
+
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
 
@@ -86,7 +88,10 @@ class FakeContext:
 
 
 def load_handler(folder: str) -> Any:
-    """Import functions/<folder>/handler.py once, under a unique module name (every file is handler.py)."""
+    """Import functions/<folder>/handler.py once, under a unique module name (every file is handler.py).
+
+    Its `lambda_handler` runs as its template function: every AWS call it makes is checked against that
+    function's policy in template.yaml (`iam_checked`)."""
     name = f"{folder}.handler"
     if name not in sys.modules:
         spec = importlib.util.spec_from_file_location(name, ROOT / "functions" / folder / "handler.py")
@@ -94,7 +99,19 @@ def load_handler(folder: str) -> Any:
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
         spec.loader.exec_module(module)
+        owner = {fn.code_dir.name: fn.logical_id for fn in template().functions}.get(folder)
+        if owner and hasattr(module, "lambda_handler"):
+            module.lambda_handler = iam.running_as(owner, module.lambda_handler)
     return sys.modules[name]
+
+
+@pytest.fixture(autouse=True)
+def iam_checked() -> Iterator[None]:
+    """Fail any test during which a handler made an AWS call its template policy would refuse."""
+    iam.VIOLATIONS.clear()
+    yield
+    found, iam.VIOLATIONS[:] = list(iam.VIOLATIONS), []
+    assert not found, "AccessDenied in AWS:\n" + "\n".join(sorted(set(found)))
 
 
 def http_event(
@@ -154,6 +171,11 @@ def _moto() -> Iterator[str]:
     session_env = pytest.MonkeyPatch()
     for key, value in LOCAL_ENV.items():
         session_env.setenv(key, value)
+    import botocore.client
+
+    session_env.setattr(
+        botocore.client.BaseClient, "_make_api_call", iam.checked(botocore.client.BaseClient._make_api_call)
+    )
     with mock_aws():
         ddb = boto3.client("dynamodb")
         for request in table_definitions():
