@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import json
 import importlib.util
 import logging
 import os
@@ -129,6 +130,22 @@ def local_settings(dynamodb_endpoint: str, moto_endpoint: str, clock_file: Path)
     }
 
 
+SAM_ENV_FILE = "env.json"
+# Lambda sets these itself, and a container cannot see the host's clock file: the rest goes to sam local.
+_NOT_FOR_SAM_LOCAL = ("AWS_LAMBDA_", "AWS_REGION", "AWS_DEFAULT_REGION", "CLOCK_FILE")
+
+
+def write_sam_env(envs: Mapping[str, Mapping[str, str]], path: Path) -> None:
+    """`sam local invoke --env-vars <path>`: every function's environment on this run's engines (table,
+    secrets and queues by their local names, endpoints of DynamoDB Local and moto), so a function run in
+    SAM's container (with `--docker-network host`) reads and writes the data `make run` serves."""
+    chosen = {
+        fn: {k: v for k, v in env.items() if not k.startswith(_NOT_FOR_SAM_LOCAL)} for fn, env in envs.items()
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(chosen, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
 def runtime_variables(fn: FunctionSpec) -> dict[str, str]:
     """The reserved variables Lambda sets in every execution environment."""
     return {
@@ -195,6 +212,7 @@ def running_stack(
             for fn in template.functions
         }
         common = {k: str(resolve(v, template, resources)) for k, v in template.global_environment.items()}
+        write_sam_env(envs, state_dir / SAM_ENV_FILE)
         invoker = FunctionInvoker(template, envs, pool)
         server.backend = Backend(
             router=Router((route, fn.logical_id) for fn in template.functions for route in fn.routes),

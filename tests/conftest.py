@@ -65,7 +65,7 @@ def template() -> Any:
 
 def handler_folder(logical_id: str) -> str:
     """functions/<folder> of a template function (its CodeUri)."""
-    return template().function(logical_id).code_dir.name
+    return template().function(logical_id).handler_file.parent.name
 
 
 @functools.lru_cache(maxsize=1)
@@ -99,7 +99,7 @@ def load_handler(folder: str) -> Any:
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
         spec.loader.exec_module(module)
-        owner = {fn.code_dir.name: fn.logical_id for fn in template().functions}.get(folder)
+        owner = {fn.handler_file.parent.name: fn.logical_id for fn in template().functions}.get(folder)
         if owner and hasattr(module, "lambda_handler"):
             module.lambda_handler = iam.running_as(owner, module.lambda_handler)
     return sys.modules[name]

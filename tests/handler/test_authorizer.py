@@ -74,7 +74,10 @@ def test_a_cached_verdict_is_refused_once_its_token_expired(invoke: Invoke, toke
     event = http_event("GET", "/me")
     event["requestContext"]["authorizer"] = {"lambda": {"sub": "alice", "role": "member", "exp": 1}}
     response = load_handler("member").lambda_handler(event, FakeContext())
-    assert (response["statusCode"], json.loads(response["body"])["error"]["message"]) == (401, "token expired")
+    assert (response["statusCode"], json.loads(response["body"])["error"]["message"]) == (
+        401,
+        "token expired",
+    )
 
 
 def test_public_routes_skip_the_authorizer_and_the_rest_use_it() -> None:
@@ -111,7 +114,10 @@ def test_api_gateway_semantics_identity_sources_cache_and_refusals() -> None:
 
     def authorizer(function: str, event: dict[str, Any]) -> Any:
         answers.append(event["identitySource"])
-        return {"isAuthorized": event["headers"].get("authorization") != "deny", "context": {"n": len(answers)}}
+        return {
+            "isAuthorized": event["headers"].get("authorization") != "deny",
+            "context": {"n": len(answers)},
+        }
 
     clock = _Clock()
     cached = AuthorizerSpec("A", "Fn", identity=("authorization",), ttl_seconds=10)
