@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
-import json
 import importlib.util
+import json
 import logging
 import os
 import signal

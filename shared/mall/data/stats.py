@@ -126,3 +126,29 @@ def read(days: list[date]) -> tuple[dict[str, Counters], int]:
             else Counters()
         )
     return counters, outstanding.points if outstanding else 0
+
+
+class BackfillItem(Item):
+    """`STATS` / `BACKFILL#OUTSTANDING`: the one-off backfill of the outstanding points happened (and how)."""
+
+    points = IntegerAttribute()
+    before = UnicodeAttribute()
+
+
+BACKFILL_KEY = ("STATS", "BACKFILL#OUTSTANDING")
+
+
+def backfill_outstanding(points: int, before: str) -> bool:
+    """Add `points` (the ledger entries the stream never delivered) to the outstanding, once ever:
+    False when a backfill was already recorded (nothing added)."""
+    tx = Transaction().put(
+        "backfill", BackfillItem(*BACKFILL_KEY, points=points, before=before), on_fail=None
+    )
+    tx.update("outstanding", OutstandingItem(*OUTSTANDING_KEY), [OutstandingItem.points.add(points)])
+    try:
+        tx.commit()
+    except Cancelled as cancelled:
+        if "backfill" in cancelled.failed:
+            return False
+        raise
+    return True
