@@ -17,7 +17,9 @@ def _outstanding(invoke: Invoke, admin: str) -> int:
     return int(invoke("stats", "GET", "/admin/stats", token=admin)[1]["outstanding"])
 
 
-def test_adds_what_came_before_the_boundary_once(invoke: Invoke, tokens: Any, clock: Any, capsys: Any) -> None:
+def test_adds_what_came_before_the_boundary_once(
+    invoke: Invoke, tokens: Any, clock: Any, capsys: Any
+) -> None:
     service, admin = tokens.service(), tokens.admin()
     tokens.member("a"), tokens.member("b")
     clock.set("2026-11-01T10:00:00+08:00")
