@@ -101,7 +101,7 @@ def load_handler(folder: str) -> Any:
         spec.loader.exec_module(module)
         owner = {fn.handler_file.parent.name: fn.logical_id for fn in template().functions}.get(folder)
         if owner and hasattr(module, "lambda_handler"):
-            module.lambda_handler = iam.running_as(owner, module.lambda_handler)
+            module.lambda_handler = iam.running_as(owner, module.lambda_handler)  # type: ignore[attr-defined]
     return sys.modules[name]
 
 
@@ -174,7 +174,9 @@ def _moto() -> Iterator[str]:
     import botocore.client
 
     session_env.setattr(
-        botocore.client.BaseClient, "_make_api_call", iam.checked(botocore.client.BaseClient._make_api_call)
+        botocore.client.BaseClient,
+        "_make_api_call",
+        iam.checked(botocore.client.BaseClient._make_api_call),  # type: ignore[attr-defined]
     )
     with mock_aws():
         ddb = boto3.client("dynamodb")

@@ -31,6 +31,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT / "shared"
@@ -143,13 +144,17 @@ class _Analysis:
         if key in self.reached:
             return
         self.reached.add(key)
-        body = [n for n in module.tree.body if not isinstance(n, ast.FunctionDef | ast.ClassDef)]
+        body: list[ast.stmt] = [
+            n for n in module.tree.body if not isinstance(n, ast.FunctionDef | ast.ClassDef)
+        ]
         # Decorators and base classes run at import time: they are part of the module body.
         for node in module.tree.body:
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-                body.extend(node.decorator_list)
-                if isinstance(node, ast.ClassDef):
-                    body.extend(node.bases)
+                run_at_import = [
+                    *node.decorator_list,
+                    *(node.bases if isinstance(node, ast.ClassDef) else []),
+                ]
+                body.extend(ast.Expr(value=expr) for expr in run_at_import)
         self.queue.append((module, ast.Module(body=body, type_ignores=[]), None))
 
     def reach(self, dotted: str) -> None:
@@ -382,11 +387,11 @@ def main(names: list[str]) -> int:
 # ---- the template side: each function's Policies as the same (action, resource) pairs ----------------
 
 
-def _environment_refs(template: dict[str, object], logical_id: str) -> dict[str, str]:
+def _environment_refs(template: dict[str, Any], logical_id: str) -> dict[str, str]:
     """Environment variable -> logical id it `!Ref`s, for one function (Globals merged)."""
-    globals_env = ((template.get("Globals") or {}).get("Function") or {}).get("Environment") or {}  # type: ignore[union-attr]
+    globals_env = ((template.get("Globals") or {}).get("Function") or {}).get("Environment") or {}
     resources = template.get("Resources") or {}
-    props = (resources.get(logical_id) or {}).get("Properties") or {}  # type: ignore[union-attr]
+    props = (resources.get(logical_id) or {}).get("Properties") or {}
     variables = {
         **(globals_env.get("Variables") or {}),
         **((props.get("Environment") or {}).get("Variables") or {}),
@@ -415,12 +420,12 @@ def _resource_token(resource: object, env_refs: dict[str, str], table: str, wher
 
 
 def template_permissions(
-    template: dict[str, object], logical_id: str, table: str = "PointsTable"
+    template: dict[str, Any], logical_id: str, table: str = "PointsTable"
 ) -> set[Permission]:
     """The (action, resource) pairs a function's `Policies` grant; anything but explicit Allow statements
     on the table, its indexes and the secrets and queues of its environment is an error."""
     resources = template.get("Resources") or {}
-    props = (resources.get(logical_id) or {}).get("Properties") or {}  # type: ignore[union-attr]
+    props = (resources.get(logical_id) or {}).get("Properties") or {}
     env_refs = _environment_refs(template, logical_id)
     granted: set[Permission] = set()
     for policy in props.get("Policies") or []:

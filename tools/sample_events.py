@@ -56,13 +56,13 @@ def http_sample(method: str, path: str, roles: list[str]) -> dict[str, Any]:
         }
     else:
         del event["headers"]["authorization"]
-    return event
+    return dict(event)
 
 
 def authorizer_sample() -> dict[str, Any]:
     from local_stack.authorizer import request_event
 
-    return request_event(_trigger("http_request.json"), ())
+    return dict(request_event(_trigger("http_request.json"), ()))
 
 
 def sample_for(fn: Any) -> dict[str, Any]:
