@@ -26,3 +26,16 @@ def test_missing_invalid_and_wrong_role_keep_the_contract_shape(stack: Stack) ->
     assert me.status_code == 200 and me.json()["memberId"] == "alice"
     stats = requests.get(f"{stack.url}/admin/stats", headers={"authorization": f"Bearer {token}"}, timeout=30)
     assert (stats.status_code, stats.json()["error"]["code"]) == (403, "FORBIDDEN")
+
+
+def test_sam_local_gets_the_environment_of_this_run(stack: Stack) -> None:
+    """`.local/env.json` (for `sam local invoke --env-vars`) points every function at these engines."""
+    import json
+
+    from local_stack import DEFAULT_STATE_DIR
+
+    envs = json.loads((DEFAULT_STATE_DIR / "env.json").read_text(encoding="utf-8"))
+    member = envs["MemberFunction"]
+    assert member["TABLE_NAME"] == "PointsTable" and member["AWS_ENDPOINT_URL_DYNAMODB"].startswith("http")
+    assert "CLOCK_FILE" not in member and "AWS_LAMBDA_FUNCTION_NAME" not in member
+    assert envs["FlashClaimFunction"]["FLASH_SALE_QUEUE_URL"].startswith("http")
