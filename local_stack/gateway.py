@@ -27,6 +27,7 @@ from waitress.server import TcpWSGIServer
 from waitress.task import WSGITask, hop_by_hop
 
 from local_stack import clock, static_site
+from local_stack.authorizer import Authorizers
 from local_stack.events import HttpRequest, HttpResponse, http_api_event, http_api_response, scheduled_event
 from local_stack.lambda_runtime import InvocationResult
 from local_stack.routing import Router
@@ -66,6 +67,8 @@ class Backend:
     jobs: Mapping[str, ScheduleEvent]
     clock_file: Path
     environments: Callable[[], dict[str, Any]] = dict
+    # The routes' Lambda authorizers, run before the route as API Gateway does (None: not emulated).
+    authorizers: Authorizers | None = None
 
 
 class _OneWriteTask(WSGITask):  # type: ignore[misc]
@@ -229,17 +232,9 @@ def _reason(status: int) -> str:
 def _dispatch(backend: Backend, request: HttpRequest, request_id: str, host: str) -> tuple[HttpResponse, str]:
     """Local control routes first, then the template's routes; returns the response and who served it."""
     path = request.raw_path
-    if path.rstrip("/") == CLOCK_PATH:
-        return _clock(backend, request), "[clock]"
-    job = JOB_PATH.match(path)
-    if job:
-        return _run_job(backend, request, job.group(1)), f"[job {job.group(1)}]"
-    if path.rstrip("/") == ENVIRONMENTS_PATH:
-        if request.method != "GET":
-            return _error(
-                405, "METHOD_NOT_ALLOWED", f"{request.method} not allowed on {ENVIRONMENTS_PATH}"
-            ), "-"
-        return _json(200, backend.environments()), "[environments]"
+    local = _local_route(backend, request)
+    if local is not None:
+        return local
     match = backend.router.match(request.method, path)
     if match is None:
         page = static_site.response(request.method, path)  # the console, member page and API explorer
@@ -251,7 +246,26 @@ def _dispatch(backend: Backend, request: HttpRequest, request_id: str, host: str
         request_id=request_id,
         host=host or "localhost",
     )
+    if backend.authorizers is not None:
+        stopped = backend.authorizers.apply(match.authorizer, event)
+        if stopped is not None:
+            return _json(stopped.status, stopped.body), f"[authorizer {match.authorizer}]"
     return _proxy_response(match.target, backend.invoke(match.target, event)), match.target
+
+
+def _local_route(backend: Backend, request: HttpRequest) -> tuple[HttpResponse, str] | None:
+    """The local-only control routes (none of them exists deployed); None for any other path."""
+    path = request.raw_path.rstrip("/") or "/"
+    if path == CLOCK_PATH:
+        return _clock(backend, request), "[clock]"
+    job = JOB_PATH.match(request.raw_path)
+    if job:
+        return _run_job(backend, request, job.group(1)), f"[job {job.group(1)}]"
+    if path == ENVIRONMENTS_PATH:
+        if request.method != "GET":
+            return _error(405, "METHOD_NOT_ALLOWED", f"{request.method} not allowed on {path}"), "-"
+        return _json(200, backend.environments()), "[environments]"
+    return None
 
 
 def _unmatched(backend: Backend, request: HttpRequest) -> HttpResponse:
