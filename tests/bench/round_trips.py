@@ -17,7 +17,7 @@ from typing import Any
 
 from local_stack.local_server import Stack, running_stack
 from tests.bench.meter import Meter
-from tests.conftest import FakeContext, http_event, load_handler
+from tests.conftest import FakeContext, http_event, load_handler, through_gateway
 
 
 def in_process(stack: Stack) -> None:
@@ -47,9 +47,9 @@ def _round_trips(stack: Stack) -> list[dict[str, Any]]:
     def call(
         folder: str, method: str, path: str, body: Any = None, token: str | None = None, **h: str
     ) -> Any:
-        response = load_handler(folder).lambda_handler(
-            http_event(method, path, body, token, None, h), FakeContext()
-        )
+        event = http_event(method, path, body, token, None, h)
+        assert through_gateway(event) is None  # the route's authorizer first, as API Gateway runs it
+        response = load_handler(folder).lambda_handler(event, FakeContext())
         assert response["statusCode"] < 300, response
         return json.loads(response["body"]) if response.get("body") else None
 
