@@ -43,7 +43,7 @@ class Invocation:
     request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     # Set on the message that starts an environment: load the handler (Lambda's init phase), run nothing.
     init_type: str | None = None
-    # A function no HTTP route reaches (queue, stream, schedule): on AWS it runs on capacity of its own;
+    # A function no request waits for (queue, stream, schedule): on AWS it runs on capacity of its own;
     # on one small machine its environments yield the CPU to those answering requests.
     background: bool = False
 

@@ -88,6 +88,9 @@ class FunctionInvoker:
 
     def __init__(self, template: StackTemplate, envs: Mapping[str, dict[str, str]], pool: WorkerPool) -> None:
         self._functions = {fn.logical_id: fn for fn in template.functions}
+        # Requests wait for functions with routes and for the API's authorizers; the rest is background.
+        authorizers = {spec.function for spec in template.authorizers.values()}
+        self._background = {fn.logical_id for fn in template.functions if not fn.routes} - authorizers
         self._envs = envs
         self._pool = pool
         self._sys_path = tuple(str(p) for p in (*template.layer_dirs, template.root))
@@ -112,7 +115,7 @@ class FunctionInvoker:
             env=self._envs[function],
             event=event,
             sys_path=self._sys_path,
-            background=not fn.routes,
+            background=fn.logical_id in self._background,
         )
 
 
