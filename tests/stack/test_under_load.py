@@ -79,6 +79,18 @@ def test_provisioned_concurrency_follows_its_parameter_and_condition(project: Pa
         template.with_parameters({"Nope": "1"})
 
 
+def test_only_functions_no_request_waits_for_run_in_the_background() -> None:
+    """The app's template: queue, stream and schedule functions yield the CPU; routes and the API's
+    authorizer (which has no route of its own but sits in front of nearly every request) do not."""
+    template = load_template(REPO_ROOT / "template.yaml")
+    invoker = FunctionInvoker(template, {fn.logical_id: {} for fn in template.functions}, pool=None)  # type: ignore[arg-type]
+    background = {
+        fn.logical_id for fn in template.functions if invoker.invocation(fn.logical_id, {}).background
+    }
+    assert "AuthorizerFunction" not in background and "FlashClaimFunction" not in background
+    assert {"FlashSettleFunction", "StatsAggregatorFunction", "ExpirySweepFunction"} <= background
+
+
 # --- the pool on its own (no engines) ----------------------------------------------------------------
 
 
