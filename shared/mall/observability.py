@@ -22,10 +22,10 @@ def observed(
     handler: Callable[[dict[str, Any], LambdaContext], Any],
 ) -> Callable[[dict[str, Any], LambdaContext], Any]:
     """A non-HTTP handler (schedule, queue, stream): settings checked at cold start, context in every log
-    line, traced, metrics flushed."""
+    line, traced without recording what it answers (a job's result may name members), metrics flushed."""
     from mall.settings import settings
 
     settings()
     return logger.inject_lambda_context(clear_state=True)(
-        tracer.capture_lambda_handler(metrics.log_metrics(handler))
+        tracer.capture_lambda_handler(metrics.log_metrics(handler), capture_response=False)
     )
