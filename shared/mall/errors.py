@@ -104,5 +104,9 @@ class SaleNotActive(DomainError):
     code, status = "SALE_NOT_ACTIVE", 409
 
 
+class VersionConflict(DomainError):
+    code, status = "VERSION_CONFLICT", 409
+
+
 class Contention(Exception):
     """Optimistic-lock retries ran out of the time budget; never a client's fault (maps to 503)."""

@@ -10,6 +10,7 @@ import jwt
 
 from mall import clock
 from mall.auth.keys import signing_key
+from mall.domain.audit import Actor
 from mall.errors import Unauthenticated
 
 TOKEN_LIFETIME = timedelta(hours=2)
@@ -26,6 +27,11 @@ class Role(StrEnum):
 class Principal:
     subject: str  # memberId for members, a name for service and admin callers
     role: Role
+
+    @property
+    def actor(self) -> Actor:
+        """Who the audit log says acted."""
+        return Actor(self.subject, self.role.value)
 
 
 def issue(principal: Principal, lifetime: timedelta = TOKEN_LIFETIME) -> tuple[str, datetime]:

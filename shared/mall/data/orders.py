@@ -110,9 +110,15 @@ def _transition(order: Order, new: Order, updated_at: datetime) -> Transaction:
     return Transaction().update("order", after, dynamo.assign(after, names), condition=condition)
 
 
-def commit_transition(order: Order, new: Order, updated_at: datetime) -> None:
-    """`LostRace` if the order is no longer in the status it was read in."""
-    _transition(order, new, updated_at).commit()
+def commit_transition(
+    order: Order, new: Order, updated_at: datetime, also: Transaction | None = None
+) -> None:
+    """The order moved on, with `also` (an audit entry); `LostRace` if it is no longer in the status it
+    was read in."""
+    tx = _transition(order, new, updated_at)
+    if also is not None:
+        tx.extend(also)
+    tx.commit()
 
 
 def _stock_back(order: Order) -> Transaction:

@@ -7,9 +7,10 @@ from dataclasses import replace
 from datetime import datetime
 
 from mall import clock
-from mall.data import orders, rules_store
+from mall.data import audit, orders, rules_store
 from mall.data.retry import until_decided
 from mall.data.transaction import LostRace
+from mall.domain.audit import Action, Actor, entry
 from mall.domain.orders import (
     Order,
     OrderStatus,
@@ -95,8 +96,10 @@ def pay(order_id: str, transaction_id: str) -> Order:
     return paid
 
 
-def fulfil(order_id: str, action: str, carrier: str | None = None, tracking_no: str | None = None) -> Order:
-    """Admin: ship (CONFIRMED -> SHIPPED) or complete (SHIPPED -> COMPLETED)."""
+def fulfil(
+    order_id: str, action: str, by: Actor, carrier: str | None = None, tracking_no: str | None = None
+) -> Order:
+    """Admin: ship (CONFIRMED -> SHIPPED) or complete (SHIPPED -> COMPLETED), audited."""
 
     def attempt() -> Order:
         order = _order(order_id)
@@ -107,7 +110,16 @@ def fulfil(order_id: str, action: str, carrier: str | None = None, tracking_no: 
             carrier=carrier or order.carrier,
             tracking_no=tracking_no or order.tracking_no,
         )
-        orders.commit_transition(order, moved, clock.now())
+        now = clock.now()
+        done = Action.ORDER_SHIPPED if status is OrderStatus.SHIPPED else Action.ORDER_COMPLETED
+        before, after = (
+            {"status": o.status.value, "carrier": o.carrier, "trackingNo": o.tracking_no}
+            for o in (order, moved)
+        )
+        record = entry(
+            done, by, f"order:{order_id}", now, member_id=order.member_id, before=before, after=after
+        )
+        orders.commit_transition(order, moved, now, audit.record(record))
         return moved
 
     return until_decided(attempt)

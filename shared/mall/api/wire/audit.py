@@ -1,0 +1,36 @@
+"""The audit log as admins read it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mall.api.wire.common import WireModel
+from mall.domain.audit import AuditEntry
+
+
+class AuditEntryView(WireModel):
+    audit_id: str
+    action: str
+    actor: str
+    actor_role: str
+    target: str
+    member_id: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    reason: str | None
+    created_at: str
+
+    @classmethod
+    def of(cls, e: AuditEntry) -> AuditEntryView:
+        return cls(
+            audit_id=e.audit_id,
+            action=e.action.value,
+            actor=e.actor.name,
+            actor_role=e.actor.role,
+            target=e.target,
+            member_id=e.member_id,
+            before=e.before,
+            after=e.after,
+            reason=e.reason,
+            created_at=e.at.isoformat(timespec="milliseconds"),
+        )
