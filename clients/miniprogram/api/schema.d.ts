@@ -185,6 +185,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/orders/{orderId}/cash-refund": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm a cancelled order's cash went back
+         * @description Roles: admin, service.
+         */
+        post: operations["post_cash_refund_admin_orders__orderId__cash_refund_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/orders/{orderId}/complete": {
         parameters: {
             query?: never;
@@ -238,6 +258,26 @@ export interface paths {
          * @description Roles: admin.
          */
         put: operations["put_product_admin_products__sku__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Cash refunds still owed, oldest first
+         * @description Roles: admin, service.
+         */
+        get: operations["get_refunds_admin_refunds_get"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -644,6 +684,7 @@ export interface components {
             carrier: string | null;
             /** Cashduefen */
             cashDueFen: number;
+            cashRefund: components["schemas"]["CashRefundView"] | null;
             /** Createdat */
             createdAt: string;
             /** Memberid */
@@ -740,6 +781,28 @@ export interface components {
             reason: string | null;
             /** Target */
             target: string;
+        };
+        /** CashRefundBody */
+        CashRefundBody: {
+            /**
+             * Refundid
+             * @description the payment side's refund
+             */
+            refundId: string;
+        };
+        /**
+         * CashRefundView
+         * @description The cash a cancelled order's payment owes back: PENDING until the payment side confirms it.
+         */
+        CashRefundView: {
+            /** Amountfen */
+            amountFen: number;
+            /** Refundid */
+            refundId: string | null;
+            /** Status */
+            status: string;
+            /** Transactionid */
+            transactionId: string;
         };
         /** ClaimView */
         ClaimView: {
@@ -883,6 +946,7 @@ export interface components {
             carrier: string | null;
             /** Cashduefen */
             cashDueFen: number;
+            cashRefund: components["schemas"]["CashRefundView"] | null;
             /** Createdat */
             createdAt: string;
             /** Name */
@@ -1882,6 +1946,78 @@ export interface operations {
             };
         };
     };
+    post_cash_refund_admin_orders__orderId__cash_refund_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description letters, digits, '.', '_' or '-', at most 64 */
+                orderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CashRefundBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminOrderView"];
+                };
+            };
+            /** @description the request is invalid (the message names the field): IDEMPOTENCY_KEY_REQUIRED, VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description missing, invalid or expired token: INVALID_CODE, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not allowed: ACCOUNT_FROZEN, FORBIDDEN, TIER_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     post_complete_admin_orders__orderId__complete_post: {
         parameters: {
             query?: never;
@@ -2045,6 +2181,78 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AdminProductView"];
+                };
+            };
+            /** @description the request is invalid (the message names the field): IDEMPOTENCY_KEY_REQUIRED, VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description missing, invalid or expired token: INVALID_CODE, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not allowed: ACCOUNT_FROZEN, FORBIDDEN, TIER_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_refunds_admin_refunds_get: {
+        parameters: {
+            query?: {
+                /** @description PENDING: owed back, oldest first */
+                status?: "PENDING";
+                /** @description page size, 1 to 100 */
+                limit?: number;
+                /** @description opaque cursor from a previous page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AdminOrderView_"];
                 };
             };
             /** @description the request is invalid (the message names the field): IDEMPOTENCY_KEY_REQUIRED, VALIDATION_ERROR */
