@@ -108,5 +108,13 @@ class VersionConflict(DomainError):
     code, status = "VERSION_CONFLICT", 409
 
 
+class InvalidClient(DomainError):
+    code, status = "INVALID_CLIENT", 401
+
+
+class ClientNotFound(DomainError):
+    code, status = "CLIENT_NOT_FOUND", 404
+
+
 class Contention(Exception):
     """Optimistic-lock retries ran out of the time budget; never a client's fault (maps to 503)."""

@@ -19,6 +19,7 @@ from aws_lambda_powertools.event_handler import content_types
 from mall.api.access import Access
 from mall.auth.tokens import Principal, verify
 from mall.errors import Forbidden, Unauthenticated, ValidationFailed
+from mall.services.clients import ensure_not_revoked
 
 
 def _access(event: Mapping[str, Any], policy: Mapping[str, Access]) -> Access | None:
@@ -43,6 +44,7 @@ def _principal(access: Access | None, headers: Mapping[str, str]) -> Principal |
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("missing bearer token")
     principal = verify(token.strip())
+    ensure_not_revoked(principal)  # a cached read, only for tokens issued to a service client
     if principal.role not in access.roles:
         raise Forbidden(f"requires role {' or '.join(sorted(r.value for r in access.roles))}")
     return principal
