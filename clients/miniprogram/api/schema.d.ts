@@ -816,7 +816,10 @@ export interface components {
              */
             mode: "ANNUAL";
         };
-        /** AuditEntryView */
+        /**
+         * AuditEntryView
+         * @description When, what, who, on what, why, and the state before and after (the fields that changed).
+         */
         AuditEntryView: {
             /** Action */
             action: string;

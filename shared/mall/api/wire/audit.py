@@ -9,16 +9,18 @@ from mall.domain.audit import AuditEntry
 
 
 class AuditEntryView(WireModel):
-    audit_id: str
+    """When, what, who, on what, why, and the state before and after (the fields that changed)."""
+
+    created_at: str
     action: str
     actor: str
     actor_role: str
     target: str
     member_id: str | None
+    reason: str | None
     before: dict[str, Any] | None
     after: dict[str, Any] | None
-    reason: str | None
-    created_at: str
+    audit_id: str
 
     @classmethod
     def of(cls, e: AuditEntry) -> AuditEntryView:
