@@ -221,3 +221,29 @@ test('a paid order cancelled owes its cash back until the console confirms the r
   await admin.waitForSelector('td:has-text("MEMBER_ADJUSTED")');
   await shot(admin, '12-console-audit-log');
 });
+
+test('an admin creates a service client, sees its secret once, and revokes it', async () => {
+  await consolePage('clients');
+  const form = admin.locator('form[data-route="POST /admin/clients"]');
+  await form.locator('input[name="name"]').fill(`e2e-shop-${RUN}`);
+  await form.locator('button[type="submit"]').click();
+  await admin.waitForSelector('#client-secret [data-secret]');
+  const clientSecret = await admin.textContent('#client-secret [data-secret]');
+  const clientId = (await admin.textContent('text=/^Created c[0-9a-f]+ for/')).split(' ')[1];
+  const issued = await callApi('POST', '/auth/token', { clientId, clientSecret });
+  assert.ok(issued.token && issued.expiresAt);
+  await shot(admin, '13-console-service-client');
+
+  admin.once('dialog', (dialog) => dialog.accept());
+  await admin.click(`tr:has([data-client="${clientId}"]) >> text=Revoke`);
+  await admin.waitForSelector(`text=Revoked ${clientId}`);
+  await admin.waitForSelector(`tr:has([data-client="${clientId}"]) .badge.REVOKED`);
+  const refused = await fetch(`${BASE_URL}/auth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ clientId, clientSecret }),
+  });
+  assert.equal(refused.status, 401);
+  assert.equal((await refused.json()).error.code, 'INVALID_CLIENT');
+  assert.equal(await admin.$('#client-secret'), null, 'the secret is gone from the page');
+});
