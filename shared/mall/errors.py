@@ -56,6 +56,10 @@ class ClaimNotFound(DomainError):
     code, status = "CLAIM_NOT_FOUND", 404
 
 
+class EventNotFound(DomainError):
+    code, status = "EVENT_NOT_FOUND", 404
+
+
 class AlreadySignedIn(DomainError):
     code, status = "ALREADY_SIGNED_IN", 409
 
@@ -114,6 +118,10 @@ class InvalidClient(DomainError):
 
 class ClientNotFound(DomainError):
     code, status = "CLIENT_NOT_FOUND", 404
+
+
+class ReversalExceedsPurchase(DomainError):
+    code, status = "REVERSAL_EXCEEDS_PURCHASE", 409
 
 
 class Contention(Exception):

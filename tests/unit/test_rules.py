@@ -24,6 +24,7 @@ CONTRACT_DEFAULTS: dict[str, Any] = {
     "dailyCap": 500,
     "expiry": {"mode": "ROLLING", "days": 365},
     "reminderDays": 7,
+    "pendingDays": 0,  # purchase returns: points pending for that many business days
     "timeZone": "Asia/Shanghai",
 }
 

@@ -427,6 +427,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/earn/{eventId}/reverse": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Take back the points of a refunded purchase (all of it or part)
+         * @description Roles: service.
+         */
+        post: operations["post_reverse_earn__eventId__reverse_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/flash-sales": {
         parameters: {
             query?: never;
@@ -805,6 +825,16 @@ export interface components {
             /** Memberid */
             memberId: string;
             nextTier: components["schemas"]["NextTierView"] | null;
+            /**
+             * Pending
+             * @description purchase points not spendable yet (outside the balance and tier progress)
+             */
+            pending: components["schemas"]["PendingView"][];
+            /**
+             * Shortfall
+             * @description reversed points the balance could not cover, repaid first out of the next earnings
+             */
+            shortfall: number;
             signIn: components["schemas"]["SignInView"];
             tier: components["schemas"]["TierView"];
         };
@@ -916,6 +946,8 @@ export interface components {
             redeemed: number;
             /** Refunded */
             refunded: number;
+            /** Reversed */
+            reversed: number;
             /** Signins */
             signIns: number;
         };
@@ -942,17 +974,33 @@ export interface components {
         EarnKind: "PURCHASE" | "TASK" | "CAMPAIGN";
         /** EarnResultView */
         EarnResultView: {
-            /** Awarded */
+            /**
+             * Awarded
+             * @description points awarded, pending ones included
+             */
             awarded: number;
-            /** Balance */
+            /**
+             * Balance
+             * @description spendable points only
+             */
             balance: number;
             /** Expiresat */
             expiresAt: string | null;
+            /**
+             * Pendinguntil
+             * @description when pending purchase points become spendable; null when they are spendable now
+             */
+            pendingUntil: string | null;
             /**
              * Replayed
              * @default false
              */
             replayed: boolean;
+            /**
+             * Shortfallrepaid
+             * @description the part of `awarded` that repaid a reversal shortfall
+             */
+            shortfallRepaid: number;
         };
         Error: {
             error: {
@@ -1130,6 +1178,16 @@ export interface components {
             /** Transactionid */
             transactionId: string;
         };
+        /** PendingView */
+        PendingView: {
+            /**
+             * Availableat
+             * @description the start of the business day the points become spendable
+             */
+            availableAt: string;
+            /** Points */
+            points: number;
+        };
         /** ProductBody */
         ProductBody: {
             /** Cashpricefen */
@@ -1190,6 +1248,16 @@ export interface components {
             /** Memberid */
             memberId: string;
             nextTier: components["schemas"]["NextTierView"] | null;
+            /**
+             * Pending
+             * @description purchase points not spendable yet (outside the balance and tier progress)
+             */
+            pending: components["schemas"]["PendingView"][];
+            /**
+             * Shortfall
+             * @description reversed points the balance could not cover, repaid first out of the next earnings
+             */
+            shortfall: number;
             signIn: components["schemas"]["SignInView"];
             tier: components["schemas"]["TierView"];
         };
@@ -1211,6 +1279,43 @@ export interface components {
         ResponseValidationError: {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
+        };
+        /** ReversalView */
+        ReversalView: {
+            /** Balance */
+            balance: number;
+            /** Replayed */
+            replayed: boolean;
+            /**
+             * Reversed
+             * @description every point this reversal took back: pending, spendable and shortfall
+             */
+            reversed: number;
+            /**
+             * Shortfall
+             * @description the part of `reversed` the balance could not cover
+             */
+            shortfall: number;
+        };
+        /** ReverseBody */
+        ReverseBody: {
+            /**
+             * Amountfen
+             * @description the part of the purchase refunded; omitted: all of it that is not refunded yet
+             */
+            amountFen?: number | null;
+            /**
+             * Memberid
+             * @description the purchase's member (optional): saves a read; another member's event is 404
+             */
+            memberId?: string | null;
+            /** Reason */
+            reason: string;
+            /**
+             * Refundid
+             * @description the merchant's refund id: the reversal is idempotent on it (default: on the amount)
+             */
+            refundId?: string | null;
         };
         /** RollingExpiry */
         RollingExpiry: {
@@ -1235,6 +1340,8 @@ export interface components {
             dailyCap: number;
             /** Expiry */
             expiry: components["schemas"]["RollingExpiry"] | components["schemas"]["AnnualExpiry"];
+            /** Pendingdays */
+            pendingDays: number;
             /** Purchasepointsperyuan */
             purchasePointsPerYuan: number;
             /** Reminderdays */
@@ -1264,6 +1371,11 @@ export interface components {
             dailyCap: number;
             /** Expiry */
             expiry?: components["schemas"]["RollingExpiry"] | components["schemas"]["AnnualExpiry"];
+            /**
+             * Pendingdays
+             * @default 0
+             */
+            pendingDays: number;
             /**
              * Purchasepointsperyuan
              * @default 1
@@ -1362,6 +1474,11 @@ export interface components {
             awarded: number;
             /** Balance */
             balance: number;
+            /**
+             * Shortfallrepaid
+             * @description the part of `awarded` that repaid a reversal shortfall
+             */
+            shortfallRepaid: number;
             /** Streak */
             streak: number;
         };
@@ -1477,7 +1594,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1486,7 +1603,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1547,7 +1664,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1556,7 +1673,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1616,7 +1733,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1625,7 +1742,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1684,7 +1801,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1693,7 +1810,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1753,7 +1870,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1762,7 +1879,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1821,7 +1938,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1830,7 +1947,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1896,7 +2013,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1905,7 +2022,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1968,7 +2085,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1977,7 +2094,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2041,7 +2158,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2050,7 +2167,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2113,7 +2230,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2122,7 +2239,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2187,7 +2304,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2196,7 +2313,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2255,7 +2372,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2264,7 +2381,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2327,7 +2444,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2336,7 +2453,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2395,7 +2512,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2404,7 +2521,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2467,7 +2584,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2476,7 +2593,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2539,7 +2656,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2548,7 +2665,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2611,7 +2728,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2620,7 +2737,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2676,7 +2793,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2685,7 +2802,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2745,7 +2862,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2754,7 +2871,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2815,7 +2932,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2824,7 +2941,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2866,7 +2983,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2875,7 +2992,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2917,7 +3034,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2926,7 +3043,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2986,7 +3103,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2995,7 +3112,79 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_reverse_earn__eventId__reverse_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the eventId the purchase was earned under */
+                eventId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReverseBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReversalView"];
+                };
+            };
+            /** @description the request is invalid (the message names the field): IDEMPOTENCY_KEY_REQUIRED, VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description missing, invalid or expired token: INVALID_CLIENT, INVALID_CODE, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not allowed: ACCOUNT_FROZEN, FORBIDDEN, TIER_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3056,7 +3245,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3065,7 +3254,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3127,7 +3316,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3136,7 +3325,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3195,7 +3384,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3204,7 +3393,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3260,7 +3449,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3269,7 +3458,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3330,7 +3519,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3339,7 +3528,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3400,7 +3589,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3409,7 +3598,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3470,7 +3659,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3479,7 +3668,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3538,7 +3727,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3547,7 +3736,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3606,7 +3795,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3615,7 +3804,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3678,7 +3867,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3687,7 +3876,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3752,7 +3941,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3761,7 +3950,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3820,7 +4009,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3829,7 +4018,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3892,7 +4081,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3901,7 +4090,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3957,7 +4146,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3966,7 +4155,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
