@@ -237,3 +237,52 @@ def test_masking_drops_openids_and_keeps_other_numbers() -> None:
         "sku": "20261111001",
     }
     assert recordable(document) == {"n": [{"phone": "150****5678"}], "sku": "20261111001"}
+
+
+def _between_read_and_write(monkeypatch: pytest.MonkeyPatch, between: Any) -> None:
+    """Run `between` once, right after the admin's request has read the product."""
+    from mall.data import products as store
+
+    real, state = store.get_product, {"done": False}
+
+    def get_product(sku: str) -> Any:
+        found = real(sku)
+        if not state["done"]:
+            state["done"] = True
+            between()
+        return found
+
+    monkeypatch.setattr(store, "get_product", get_product)
+
+
+def test_an_edit_made_meanwhile_is_what_the_entry_says_it_replaced(
+    invoke: Invoke, tokens: Tokens, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ann, bob = tokens.admin("ann"), tokens.admin("bob")
+    assert invoke("catalog", "PUT", "/admin/products/cup", PRODUCT, ann)[0] == 200
+    _between_read_and_write(
+        monkeypatch, lambda: invoke("catalog", "PUT", "/admin/products/cup", {**PRODUCT, "name": "Mug"}, bob)
+    )
+    assert invoke("catalog", "PUT", "/admin/products/cup", {**PRODUCT, "name": "Tumbler"}, ann)[0] == 200
+    latest = audit(invoke, ann)[0]
+    assert (latest["actor"], latest["before"], latest["after"]) == (
+        "ann",
+        {"name": "Mug"},
+        {"name": "Tumbler"},
+    )
+
+
+def test_a_restock_goes_through_while_members_redeem(
+    invoke: Invoke, tokens: Tokens, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ops, shop = tokens.admin(), tokens.service()
+    alice = tokens.member("alice")
+    earn = {"memberId": "alice", "eventId": "e1", "kind": "PURCHASE", "amountFen": 100_000}
+    assert invoke("earn", "POST", "/earn", earn, shop)[0] == 200
+    assert invoke("catalog", "PUT", "/admin/products/cup", PRODUCT, ops)[0] == 200
+    body, headers = {"sku": "cup", "quantity": 1}, {"Idempotency-Key": "r1"}
+    _between_read_and_write(
+        monkeypatch, lambda: invoke("redeem", "POST", "/redemptions", body, alice, headers=headers)
+    )
+    assert invoke("catalog", "PUT", "/admin/products/cup", {**PRODUCT, "stock": 50}, ops)[0] == 200
+    assert audit(invoke, ops)[0]["after"] == {"stock": 50}  # not refused because a unit was sold meanwhile

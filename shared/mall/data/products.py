@@ -100,12 +100,14 @@ def _catalog_item(product: Product, updated_at: str | None) -> ProductItem:
 
 
 def _as_read(previous: Product | None) -> Any:
-    """The stored product still has every catalog field (stock included) it was read with."""
+    """The stored product still has the catalog fields it was read with, so two admins' changes cannot
+    both record the same `before`. Not the stock: redemptions move it all the time, and an admin must be
+    able to restock in a rush (the audit's stock `before` is the stock as read)."""
     if previous is None:
         return ProductItem.PK.does_not_exist()
     item = _catalog_item(previous, None)
     condition = ProductItem.PK.exists()
-    for name in (f for f in _CATALOG_FIELDS if f not in _DERIVED):
+    for name in (f for f in _CATALOG_FIELDS if f not in _DERIVED and f != "stock"):
         attribute, value = getattr(ProductItem, name), getattr(item, name)
         condition &= attribute.does_not_exist() if value is None else attribute == value
     return condition
