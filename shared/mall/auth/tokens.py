@@ -58,6 +58,11 @@ def issue(principal: Principal, lifetime: timedelta = TOKEN_LIFETIME) -> tuple[s
 
 def verify(token: str) -> Principal:
     """Signature and issuer by PyJWT; expiry against our clock (which the local stack can move)."""
+    return verify_until(token)[0]
+
+
+def verify_until(token: str) -> tuple[Principal, int]:
+    """`verify`, and the token's expiry (epoch seconds), for whoever hands the principal on."""
     try:
         claims = jwt.decode(
             token,
@@ -75,4 +80,7 @@ def verify(token: str) -> Principal:
     if expires <= clock.now().timestamp():
         raise Unauthenticated("token expired")
     client_id = claims.get("cid")
-    return Principal(subject=str(claims["sub"]), role=role, client_id=str(client_id) if client_id else None)
+    principal = Principal(
+        subject=str(claims["sub"]), role=role, client_id=str(client_id) if client_id else None
+    )
+    return principal, expires

@@ -24,7 +24,8 @@ from mall.data.transaction import Transaction
 from mall.domain.audit import Action, Actor, AuditEntry
 
 AUDIT_SHARDS = 4
-_INDEX, _INDEX_KEYS = "GSI1", ("GSI1PK", "GSI1SK")
+_INDEX = "GSI1"
+_INDEX_KEYS = ("GSI1PK", "GSI1SK")
 
 
 class AuditItem(Item):
