@@ -25,6 +25,8 @@ def parse_now(value: Any) -> datetime:
         raise ValueError(f"now: {value!r} is not an ISO 8601 timestamp") from None
     if parsed.tzinfo is None:
         raise ValueError(f"now: {value!r} has no UTC offset (add Z or +08:00)")
+    if not 2000 <= parsed.year <= 2100:  # as every time the API takes; far years overflow once converted
+        raise ValueError(f"now: {value!r} is outside the years 2000 to 2100")
     return parsed
 
 

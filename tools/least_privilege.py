@@ -8,8 +8,9 @@ counts. The effects are the data layer's few primitives (every DynamoDB request 
 - `dynamo.get` -> GetItem, `dynamo.batch_get` -> BatchGetItem, `dynamo.put` -> PutItem,
   `dynamo.update` -> UpdateItem; a transaction part `.put("name", ...)` / `.update("name", ...)` ->
   PutItem / UpdateItem (TransactWriteItems is authorised per item action);
-- `dynamo.newest_first(..., index="X")` -> Query on index X (on the table without `index`), and a raw
-  `dynamo.client().query(...)` -> Query on the `IndexName` written in the same def;
+- `dynamo.newest_first(..., index="X")` and `dynamo.newest_first_across(..., index="X")` -> Query on
+  index X (on the table without `index`), and a raw `dynamo.client().query(...)` -> Query on the
+  `IndexName` written in the same def;
 - powertools' `DynamoDBProvider` (the rules cache): `.get_multiple` -> Query, `.get` -> GetItem, on the
   provider a def of ours makes; `parameters.get_secret(cfg.<x>_secret_id)`
   -> GetSecretValue on the secret the function's environment names; `.send_message(...)` next to a
@@ -44,7 +45,9 @@ PRIMITIVES = {
     "mall.data.dynamo.put": "dynamodb:PutItem",
     "mall.data.dynamo.update": "dynamodb:UpdateItem",
     "mall.data.dynamo.newest_first": "dynamodb:Query",
+    "mall.data.dynamo.newest_first_across": "dynamodb:Query",
 }
+_PAGED_QUERIES = ("mall.data.dynamo.newest_first", "mall.data.dynamo.newest_first_across")
 OPAQUE_MODULES = {"mall.data.dynamo", "mall.data.transaction"}  # the primitives' own implementation
 CLIENT_OPERATIONS = {"query": "dynamodb:Query"}
 # powertools' DynamoDBProvider: get_multiple queries the partition, get reads one item.
@@ -217,7 +220,7 @@ class _Analysis:
         target = self._resolve(module, call.func)
         if target in PRIMITIVES:
             resource = TABLE
-            if target == "mall.data.dynamo.newest_first":
+            if target in _PAGED_QUERIES:
                 resource = self._index_argument(module, call)
             self.found.add(Permission(PRIMITIVES[target], resource))
             return

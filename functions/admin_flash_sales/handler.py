@@ -17,7 +17,7 @@ routes = Routes()
 )
 def post_sale(body: SaleBody, who: Caller) -> SaleView:
     window = (body.starts_at, body.ends_at)
-    created = create_sale(body.sku, body.stock, body.points_price, *window, body.per_member_limit)
+    created = create_sale(body.sku, body.stock, body.points_price, *window, body.per_member_limit, who.actor)
     logger.info("flash sale created", extra={"saleId": created.sale.sale_id, "admin": who.subject})
     return SaleView.of(created, clock.now())
 

@@ -54,7 +54,9 @@ def get_order(orderId: Id) -> AdminOrderView:
 @routes.post("/admin/orders/<orderId>/ship", allow=ADMIN, summary="Ship a confirmed order", tags=["admin"])
 def post_ship(orderId: Id, body: ShipBody, who: Caller) -> AdminOrderView:
     logger.info("ship", extra={"orderId": orderId, "admin": who.subject})
-    return AdminOrderView.of(fulfil(orderId, "ship", carrier=body.carrier, tracking_no=body.tracking_no))
+    return AdminOrderView.of(
+        fulfil(orderId, "ship", who.actor, carrier=body.carrier, tracking_no=body.tracking_no)
+    )
 
 
 @routes.post(
@@ -62,7 +64,7 @@ def post_ship(orderId: Id, body: ShipBody, who: Caller) -> AdminOrderView:
 )
 def post_complete(orderId: Id, who: Caller) -> AdminOrderView:
     logger.info("complete", extra={"orderId": orderId, "admin": who.subject})
-    return AdminOrderView.of(fulfil(orderId, "complete"))
+    return AdminOrderView.of(fulfil(orderId, "complete", who.actor))
 
 
 lambda_handler = entrypoint(make_app(routes))

@@ -43,7 +43,7 @@ def get_product(sku: Sku) -> ProductView:
 @routes.put("/admin/products/<sku>", allow=ADMIN, summary="Create or replace a product", tags=["admin"])
 def put_product(sku: Sku, body: ProductBody, who: Caller) -> AdminProductView:
     logger.info("product upserted", extra={"admin": who.subject, "sku": sku, "status": body.status.value})
-    return AdminProductView.of(upsert_product(body.product(sku)))
+    return AdminProductView.of(upsert_product(body.product(sku), who.actor))
 
 
 lambda_handler = entrypoint(make_app(routes))

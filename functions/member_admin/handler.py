@@ -31,21 +31,21 @@ def get_ledger(memberId: Id, who: Caller, limit: Limit = 20, cursor: Cursor = No
 
 @routes.post("/admin/members/<memberId>/freeze", allow=ADMIN, summary="Freeze an account", tags=["admin"])
 def post_freeze(memberId: Id, body: ReasonBody, who: Caller) -> AdminProfileView:
-    logger.info("freeze", extra={"memberId": memberId, "admin": who.subject, "reason": body.reason})
-    return AdminProfileView.of(set_frozen(memberId, True, body.reason))
+    logger.info("freeze", extra={"memberId": memberId, "admin": who.subject})  # the reason: in the audit log
+    return AdminProfileView.of(set_frozen(memberId, True, body.reason, who.actor))
 
 
 @routes.post("/admin/members/<memberId>/unfreeze", allow=ADMIN, summary="Unfreeze an account", tags=["admin"])
 def post_unfreeze(memberId: Id, body: ReasonBody, who: Caller) -> AdminProfileView:
-    logger.info("unfreeze", extra={"memberId": memberId, "admin": who.subject, "reason": body.reason})
-    return AdminProfileView.of(set_frozen(memberId, False, None))
+    logger.info("unfreeze", extra={"memberId": memberId, "admin": who.subject})
+    return AdminProfileView.of(set_frozen(memberId, False, body.reason, who.actor))
 
 
 @routes.post(
     "/admin/members/<memberId>/adjust", allow=ADMIN, summary="Add or deduct points (ADJUST)", tags=["admin"]
 )
 def post_adjust(memberId: Id, body: AdjustBody, key: IdempotencyKey, who: Caller) -> AdjustmentView:
-    result = adjust(Adjustment(who.subject, memberId, body.delta, body.reason, key))
+    result = adjust(Adjustment(who.actor, memberId, body.delta, body.reason, key))
     logger.info("adjusted", extra={"memberId": memberId, "admin": who.subject, "delta": body.delta})
     return AdjustmentView.of(result)
 

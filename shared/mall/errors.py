@@ -108,6 +108,18 @@ class SaleNotActive(DomainError):
     code, status = "SALE_NOT_ACTIVE", 409
 
 
+class VersionConflict(DomainError):
+    code, status = "VERSION_CONFLICT", 409
+
+
+class InvalidClient(DomainError):
+    code, status = "INVALID_CLIENT", 401
+
+
+class ClientNotFound(DomainError):
+    code, status = "CLIENT_NOT_FOUND", 404
+
+
 class ReversalExceedsPurchase(DomainError):
     code, status = "REVERSAL_EXCEEDS_PURCHASE", 409
 

@@ -37,8 +37,8 @@ def tracer() -> Tracer:
 
 def observed(handler: Handler) -> Handler:
     """A non-HTTP handler (schedule, queue, stream): settings checked at cold start, context in every log
-    line, traced, metrics flushed."""
+    line, traced without recording what it answers (a job's result may name members), metrics flushed."""
     from mall.settings import settings
 
     settings()
-    return logger.inject_lambda_context(clear_state=True)(traced(metrics.log_metrics(handler)))
+    return logger.inject_lambda_context(clear_state=True)(traced(metrics.log_metrics(handler), capture_response=False))

@@ -174,3 +174,76 @@ test('statistics chart the points per day and show the liability', async () => {
   assert.ok(await admin.evaluate(() => Boolean(window.Chart)), 'chart library loaded from /vendor');
   await shot(admin, '08-console-stats');
 });
+
+async function callApi(method, path, body, token) {
+  const res = await fetch(`${BASE_URL}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const data = await res.json();
+  assert.ok(res.ok, `${method} ${path}: ${res.status} ${JSON.stringify(data)}`);
+  return data;
+}
+
+test('a paid order cancelled owes its cash back until the console confirms the refund; the audit log shows it', async () => {
+  const CASH_SKU = `e2e-kettle-${RUN}`;
+  const { token: adminToken } = await callApi('POST', '/auth/login', { code: `dev-admin:e2e-setup-${RUN}` });
+  const { token: payments } = await callApi('POST', '/auth/login', { code: `dev-service:e2e-pay-${RUN}` });
+  await callApi('PUT', `/admin/products/${CASH_SKU}`, {
+    name: 'E2E 电水壶 kettle', category: 'e2e', type: 'PHYSICAL', pointsPrice: 5, cashPriceFen: 2500, stock: 2, status: 'ON_SHELF',
+  }, adminToken);
+
+  await member.reload();
+  await member.click(`[data-sku="${CASH_SKU}"] button`);
+  await member.waitForSelector('text=/兑换成功 Redeemed: order .* \\(PENDING_PAYMENT\\)/');
+  const orderId = await member.getAttribute('#orders tr:has-text("电水壶") [data-order]', 'data-order');
+  assert.ok(orderId);
+  await callApi('POST', `/orders/${orderId}/payment`, { transactionId: `wx-e2e-${RUN}` }, payments);
+  await member.reload();
+  await member.click(`#orders tr:has([data-order="${orderId}"]) button`);
+  await member.waitForSelector(`text=Cancelled ${orderId}: points back, cash ¥25.00 to be refunded`);
+  await member.waitForSelector(`[data-order-status="${orderId}"] [data-cash-refund="PENDING"]`);
+
+  await consolePage('orders');
+  const row = admin.locator('.card:has(h3:has-text("Cash refunds waiting")) tr', { hasText: orderId });
+  await row.locator('input[name="refundId"]').fill(`wx-refund-${RUN}`);
+  await row.locator('button[type="submit"]').click();
+  await admin.waitForSelector(`text=${orderId}: cash refund DONE`);
+  await shot(admin, '11-console-cash-refund-confirmed');
+  await member.reload();
+  await member.waitForSelector(`[data-order-status="${orderId}"] [data-cash-refund="DONE"]`);
+
+  await consolePage('audit');
+  await admin.fill('input[name="memberId"]', MEMBER);
+  await admin.click('text=Filter');
+  await admin.waitForSelector('td:has-text("CASH_REFUNDED")');
+  await admin.waitForSelector('td:has-text("MEMBER_ADJUSTED")');
+  await shot(admin, '12-console-audit-log');
+});
+
+test('an admin creates a service client, sees its secret once, and revokes it', async () => {
+  await consolePage('clients');
+  const form = admin.locator('form[data-route="POST /admin/clients"]');
+  await form.locator('input[name="name"]').fill(`e2e-shop-${RUN}`);
+  await form.locator('button[type="submit"]').click();
+  await admin.waitForSelector('#client-secret [data-secret]');
+  const clientSecret = await admin.textContent('#client-secret [data-secret]');
+  const clientId = (await admin.textContent('text=/^Created c[0-9a-f]+ for/')).split(' ')[1];
+  const issued = await callApi('POST', '/auth/token', { clientId, clientSecret });
+  assert.ok(issued.token && issued.expiresAt);
+  await shot(admin, '13-console-service-client');
+
+  admin.once('dialog', (dialog) => dialog.accept());
+  await admin.click(`tr:has([data-client="${clientId}"]) >> text=Revoke`);
+  await admin.waitForSelector(`text=Revoked ${clientId}`);
+  await admin.waitForSelector(`tr:has([data-client="${clientId}"]) .badge.REVOKED`);
+  const refused = await fetch(`${BASE_URL}/auth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ clientId, clientSecret }),
+  });
+  assert.equal(refused.status, 401);
+  assert.equal((await refused.json()).error.code, 'INVALID_CLIENT');
+  assert.equal(await admin.$('#client-secret'), null, 'the secret is gone from the page');
+});

@@ -79,7 +79,10 @@ def test_the_analysis_sees_index_queries_and_writes() -> None:
     catalog = permissions(HANDLERS["CatalogFunction"])
     assert Permission("dynamodb:Query", "index/ShelfIndex") in catalog
     rules_cache = Permission("dynamodb:Query", "table")  # powertools' DynamoDBProvider.get_multiple
-    assert rules_cache in permissions(HANDLERS["AdminRulesFunction"])
+    assert rules_cache in permissions(HANDLERS["SignInFunction"])
+    assert rules_cache in permissions(HANDLERS["AuthorizerFunction"])  # revoked clients, read with the rules
+    audit = permissions(HANDLERS["AdminAuditFunction"])  # dynamo.newest_first_across on GSI1's shards
+    assert Permission("dynamodb:Query", "index/GSI1") in audit
     assert permissions(HANDLERS["OpenApiFunction"]) == set()
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from mall.api.access import ADMIN, ANY_ROLE, MEMBER, PUBLIC, SERVICE, Routes
+from mall.api.access import ADMIN, ADMIN_OR_SERVICE, ANY_ROLE, MEMBER, PUBLIC, SERVICE, Routes
 from tests.conftest import ROOT, load_handler
 
 # The contract (API.md): who may call what.
-_PUBLIC = {"POST /auth/login", "GET /openapi.json"}
+_PUBLIC = {"POST /auth/login", "POST /auth/token", "GET /openapi.json"}
 _SERVICE = {"POST /earn", "POST /earn/{eventId}/reverse", "POST /orders/{orderId}/payment"}
 _ANY_ROLE = {"GET /products", "GET /products/{sku}", "GET /flash-sales"}
+_ADMIN_OR_SERVICE = {"GET /admin/refunds", "POST /admin/orders/{orderId}/cash-refund"}
 
 
 def _contract_roles(route_key: str) -> frozenset:  # type: ignore[type-arg]
@@ -18,6 +19,8 @@ def _contract_roles(route_key: str) -> frozenset:  # type: ignore[type-arg]
         return SERVICE
     if route_key in _ANY_ROLE:
         return ANY_ROLE
+    if route_key in _ADMIN_OR_SERVICE:
+        return ADMIN_OR_SERVICE
     if route_key.partition(" ")[2].startswith("/admin/"):
         return ADMIN
     return MEMBER

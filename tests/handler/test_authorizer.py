@@ -83,6 +83,7 @@ def test_a_cached_verdict_is_refused_once_its_token_expired(invoke: Invoke, toke
 def test_public_routes_skip_the_authorizer_and_the_rest_use_it() -> None:
     routes = {r.route_key: r.authorizer for fn in template().functions for r in fn.routes}
     assert routes.pop("POST /auth/login") is None and routes.pop("GET /openapi.json") is None
+    assert routes.pop("POST /auth/token") is None  # client credentials: the body is the credential
     assert set(routes.values()) == {"BearerToken"}
     spec = template().authorizers["BearerToken"]
     # No identity source and no cache: API Gateway would answer a missing header itself, off-contract.

@@ -1,6 +1,6 @@
 // The member demo page: the mini-program's screens in a browser, through the mini-program's own client.
 import { createClient, errorText, newActionKey } from '../clients/miniprogram/api/client.js';
-import { badge, h, points, table, when } from '../console/lib/dom.js';
+import { badge, h, points, table, when, yuan } from '../console/lib/dom.js';
 import { browserWx } from './wx-shim.js';
 
 const MEMBER_KEY = 'pointsMallDemoMember';
@@ -155,9 +155,10 @@ async function render() {
         ['order', (o) => h('span', { 'data-order': o.orderId }, o.orderId)],
         ['product', (o) => `${o.name || o.sku} × ${o.quantity}`],
         ['points', (o) => points(o.pointsSpent)],
-        ['status', (o) => h('span', { class: 'order-status', 'data-order-status': o.orderId }, badge(o.status))],
+        ['status', (o) => h('span', { class: 'order-status', 'data-order-status': o.orderId }, badge(o.status),
+          o.cashRefund ? h('span', { class: 'muted', 'data-cash-refund': o.cashRefund.status }, ` 现金退款 cash ${yuan(o.cashRefund.amountFen)} ${o.cashRefund.status === 'DONE' ? '已退 refunded' : '退款中 being refunded'}`) : '')],
         ['', (o) => (o.trackingNo ? `${o.carrier} ${o.trackingNo}` : o.voucherCode || (['CONFIRMED', 'PENDING_PAYMENT'].includes(o.status)
-          ? h('button', { onclick: () => act(`cancel:${o.orderId}`, () => api.cancelOrder(o.orderId), (c) => `已取消 Cancelled ${c.orderId}: points back`) }, '取消 Cancel')
+          ? h('button', { onclick: () => act(`cancel:${o.orderId}`, () => api.cancelOrder(o.orderId), (c) => `已取消 Cancelled ${c.orderId}: points back${c.cashRefund ? `, cash ${yuan(c.cashRefund.amountFen)} to be refunded` : ''}`) }, '取消 Cancel')
           : ''))],
       ], orders.items, { empty: 'No orders yet.' })),
     h('div', { class: 'card' },

@@ -1,8 +1,9 @@
 """The authorizer's verdict on a bearer token, as API Gateway hands it to the route's function.
 
-The Lambda authorizer (`AuthorizerFunction`) verifies the token and always lets the request through
-with its verdict in the context: the principal (`sub`, `role`, `exp`), or why there is none (`error`).
-It never refuses a request itself, because API Gateway would then answer in its own shape
+The Lambda authorizer (`AuthorizerFunction`) verifies the token (and that the service client it was
+issued to is not revoked, from the cached `CONFIG` read it shares with the rules) and always lets the
+request through with its verdict in the context: the principal (`sub`, `role`, `exp`), or why there is
+none (`error`). It never refuses a request itself, because API Gateway would then answer in its own shape
 (`{"message": "Forbidden"}`), not the contract's; the function's gate turns the verdict into the
 principal, or into 401 `UNAUTHENTICATED` / 403 `FORBIDDEN` in the contract's error shape.
 """
@@ -15,6 +16,7 @@ from typing import Any
 from mall import clock
 from mall.auth.tokens import Principal, Role, verify_until
 from mall.errors import Unauthenticated
+from mall.services.clients import ensure_not_revoked
 
 Verdict = dict[str, str | int]  # what API Gateway accepts as an authorizer context: flat, simple values
 
@@ -26,6 +28,7 @@ def of_header(authorization: str | None) -> Verdict:
         return {"error": "missing bearer token"}
     try:
         principal, expires = verify_until(token.strip())
+        ensure_not_revoked(principal)  # a cached read, and only for tokens issued to a service client
     except Unauthenticated as refused:
         return {"error": refused.message}
     return {"sub": principal.subject, "role": principal.role.value, "exp": expires}

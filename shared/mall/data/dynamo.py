@@ -221,3 +221,40 @@ def assign(item: Item, attributes: Iterable[str]) -> list[Any]:
         value = getattr(item, name)
         actions.append(attribute.remove() if value is None else attribute.set(value))
     return actions
+
+
+def newest_first_across(
+    partitions: list[str], limit: int, start: str | None, *, index: str, keys: tuple[str, str]
+) -> tuple[list[Raw], str | None]:
+    """One page of several partitions of `index` merged newest first (a list sharded so that no single
+    partition takes every write). The position is each partition's last sort key taken, as JSON.
+
+    A partition whose query stopped early (its limit or the 1 MB cap) may hold items older than the
+    last one read from it but newer than another partition's: the page ends at the newest such point."""
+    pk_attr, sk_attr = keys
+    positions: dict[str, str] = json.loads(start) if start else {}
+    merged: list[tuple[str, str, Raw]] = []
+    floor = ""
+    for partition in partitions:
+        after = positions.get(partition)
+        request: dict[str, Any] = {
+            "TableName": table(),
+            "IndexName": index,
+            "KeyConditionExpression": "#pk = :pk" + (" AND #sk < :after" if after else ""),
+            "ExpressionAttributeNames": {"#pk": pk_attr, "#sk": sk_attr} if after else {"#pk": pk_attr},
+            "ExpressionAttributeValues": {":pk": {"S": partition}}
+            | ({":after": {"S": after}} if after else {}),
+            "ScanIndexForward": False,
+            "Limit": limit + 1,
+        }
+        response = client().query(**request)
+        items = [dict(i) for i in response.get("Items", [])]
+        merged.extend((str(i[sk_attr]["S"]), partition, i) for i in items)
+        if response.get("LastEvaluatedKey") and items:
+            floor = max(floor, str(items[-1][sk_attr]["S"]))
+    merged.sort(key=lambda m: m[0], reverse=True)
+    taken = [m for m in merged if m[0] >= floor][:limit]
+    for sort_key, partition, _ in taken:
+        positions[partition] = sort_key
+    more = len(taken) < len(merged) or bool(floor)
+    return [raw for _, _, raw in taken], (json.dumps(positions, sort_keys=True) if more else None)

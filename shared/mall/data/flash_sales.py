@@ -150,8 +150,8 @@ def settlement_reads(claim: Claim) -> tuple[Sale, Account | None]:
     return to_sale(SaleItem.from_raw_data(found[sale])), accounts.decode(found.get(account))
 
 
-def create(sale: Sale, units: list[int], created_at: datetime) -> None:
-    """The sale and its stock shards, in one transaction."""
+def create(sale: Sale, units: list[int], created_at: datetime, also: Transaction) -> None:
+    """The sale, its stock shards and `also` (its audit entry), in one transaction."""
     pk, sk = sale_key(sale.sale_id)
     meta = SaleItem(
         pk,
@@ -173,7 +173,7 @@ def create(sale: Sale, units: list[int], created_at: datetime) -> None:
     tx = Transaction().put("sale", meta)
     for index, left in enumerate(units):
         tx.put(f"shard#{index}", ShardItem(*shard_key(sale.sale_id, index), left=left))
-    tx.commit()
+    tx.extend(also).commit()
 
 
 def _stock_left(sale: Sale, found: dict[Key, dynamo.Raw]) -> list[int]:

@@ -1,8 +1,10 @@
 """Order items: the model, where an order waits on the DueIndex in each status, and the codec.
 
 An order sits on the sparse DueIndex while something is due about it: unpaid (`PAYMENT#<n>`, by
-payment deadline, for the timeout job) or confirmed physical goods waiting to ship (`SHIP#<n>`, by
-creation, the fulfilment queue). Each is sharded over a few partition keys so no index partition is hot.
+payment deadline, for the timeout job), confirmed physical goods waiting to ship (`SHIP#<n>`, by
+creation, the fulfilment queue), or cancelled after its cash was paid, until the payment side confirms
+the cash went back (`REFUND#<n>`, by creation). Each is sharded over a few partition keys so no index
+partition is hot.
 """
 
 from __future__ import annotations
@@ -16,10 +18,10 @@ from pynamodb.attributes import BooleanAttribute, UnicodeAttribute
 from mall.data import dynamo
 from mall.data.dynamo import DocumentAttribute, IntegerAttribute, IntMapAttribute, Item, Key
 from mall.data.transaction import Transaction
-from mall.domain.orders import Order, OrderStatus
+from mall.domain.orders import CashRefund, Order, OrderStatus, RefundStatus
 
 QUEUE_SHARDS = 4
-PAYMENT_QUEUE, SHIP_QUEUE = "PAYMENT", "SHIP"
+PAYMENT_QUEUE, SHIP_QUEUE, REFUND_QUEUE = "PAYMENT", "SHIP", "REFUND"
 
 
 class OrderItem(Item):
@@ -48,6 +50,10 @@ class OrderItem(Item):
     tracking_no = UnicodeAttribute(attr_name="trackingNo", null=True)
     cancel_reason = UnicodeAttribute(attr_name="cancelReason", null=True)
     sale_ref = UnicodeAttribute(attr_name="saleRef", null=True)
+    # A paid order cancelled: the cash owed back (the payment is `transactionId`) and, once done, the refund.
+    cash_refund_fen = IntegerAttribute(attr_name="cashRefundFen", null=True)
+    cash_refund_status = UnicodeAttribute(attr_name="cashRefundStatus", null=True)
+    refund_id = UnicodeAttribute(attr_name="refundId", null=True)
     due_pk = UnicodeAttribute(attr_name="DUE_PK", null=True)
     due_sk = UnicodeAttribute(attr_name="DUE_SK", null=True)
 
@@ -71,12 +77,15 @@ def _queue_keys(order: Order) -> tuple[str | None, str | None]:
     if order.status is OrderStatus.CONFIRMED and order.product_type == "PHYSICAL":
         # Order ids begin with their creation time in milliseconds: oldest first, to the millisecond.
         return _shard(SHIP_QUEUE, order.order_id), order.order_id
+    if order.cash_refund is not None and order.cash_refund.status is RefundStatus.PENDING:
+        return _shard(REFUND_QUEUE, order.order_id), order.order_id
     return None, None
 
 
 def order_item(order: Order) -> OrderItem:
     pk, sk = order_key(order.order_id)
     due_pk, due_sk = _queue_keys(order)
+    owed = order.cash_refund
     return OrderItem(
         PK=pk,
         SK=sk,
@@ -102,6 +111,9 @@ def order_item(order: Order) -> OrderItem:
         tracking_no=order.tracking_no,
         sale_ref=order.sale_ref,
         cancel_reason=order.cancel_reason,
+        cash_refund_fen=owed.amount_fen if owed else None,
+        cash_refund_status=owed.status.value if owed else None,
+        refund_id=owed.refund_id if owed else None,
         due_pk=due_pk,
         due_sk=due_sk,
     )
@@ -129,6 +141,18 @@ def to_order(item: OrderItem) -> Order:
         tracking_no=item.tracking_no,
         sale_ref=item.sale_ref,
         cancel_reason=item.cancel_reason,
+        cash_refund=_cash_refund(item),
+    )
+
+
+def _cash_refund(item: OrderItem) -> CashRefund | None:
+    if item.cash_refund_status is None or item.cash_refund_fen is None or item.transaction_id is None:
+        return None
+    return CashRefund(
+        amount_fen=item.cash_refund_fen,
+        transaction_id=item.transaction_id,
+        status=RefundStatus(item.cash_refund_status),
+        refund_id=item.refund_id,
     )
 
 

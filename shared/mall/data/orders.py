@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from mall.data import accounts, due, dynamo, flash_sales, products
@@ -12,6 +13,7 @@ from mall.data.dynamo import IntegerAttribute, Item, Key
 from mall.data.order_items import (
     PAYMENT_QUEUE,
     QUEUE_SHARDS,
+    REFUND_QUEUE,
     SHIP_QUEUE,
     OrderItem,
     new_order,
@@ -23,7 +25,7 @@ from mall.data.order_items import (
 from mall.data.transaction import Transaction
 from mall.domain.account import Account, Change
 from mall.domain.catalog import Product
-from mall.domain.orders import Order, OrderStatus
+from mall.domain.orders import Order, OrderStatus, RefundStatus
 from mall.domain.redemption import Redemption
 
 _FIXED = ("PK", "SK", "gsi1_pk", "gsi1_sk")  # an order's keys never change
@@ -94,10 +96,11 @@ def commit_redemption(redemption: Redemption, zone: ZoneInfo, record: Transactio
     write_change(redemption.change, zone, also)
 
 
-def _transition(order: Order, new: Order, updated_at: datetime) -> Transaction:
-    """Move an order on only from the status it was read in, so two transitions cannot both win.
+def _transition(order: Order, new: Order, updated_at: datetime, also_unchanged: Any = None) -> Transaction:
+    """Move an order on only from the status it was read in (and `also_unchanged`), so two transitions
+    cannot both win.
 
-    Writes what differs between the two (status, payment, shipping, queue keys) and `updatedAt`."""
+    Writes what differs between the two (status, payment, shipping, refund, queue keys) and `updatedAt`."""
     before, after = order_item(order), order_item(new)
     after.updated_at = updated_at.isoformat(timespec="seconds")
     old, fresh = before.serialize(), after.serialize()
@@ -107,12 +110,27 @@ def _transition(order: Order, new: Order, updated_at: datetime) -> Transaction:
         if name not in _FIXED and old.get(attribute.attr_name) != fresh.get(attribute.attr_name)
     ]
     condition = OrderItem.status == order.status.value
+    if also_unchanged is not None:
+        condition &= also_unchanged
     return Transaction().update("order", after, dynamo.assign(after, names), condition=condition)
 
 
-def commit_transition(order: Order, new: Order, updated_at: datetime) -> None:
-    """`LostRace` if the order is no longer in the status it was read in."""
-    _transition(order, new, updated_at).commit()
+def commit_transition(
+    order: Order, new: Order, updated_at: datetime, also: Transaction | None = None
+) -> None:
+    """The order moved on, with `also` (an audit entry); `LostRace` if it is no longer in the status it
+    was read in."""
+    tx = _transition(order, new, updated_at)
+    if also is not None:
+        tx.extend(also)
+    tx.commit()
+
+
+def commit_cash_refund(order: Order, refunded: Order, updated_at: datetime, also: Transaction) -> None:
+    """The cash refund confirmed (it leaves the pending list), only while it is still pending: of two
+    confirmations racing, one wins and the other re-reads (`LostRace`)."""
+    pending = OrderItem.cash_refund_status == RefundStatus.PENDING.value
+    _transition(order, refunded, updated_at, also_unchanged=pending).extend(also).commit()
 
 
 def _stock_back(order: Order) -> Transaction:
@@ -148,9 +166,21 @@ def overdue_order_ids(now: datetime) -> list[str]:
     ]
 
 
-def waiting_to_ship(limit: int, start: str | None) -> tuple[list[Order], str | None]:
-    """Confirmed physical orders, oldest first, merged from the queue's shards."""
-    keys, position = due.oldest_first([f"{SHIP_QUEUE}#{n}" for n in range(QUEUE_SHARDS)], limit, start)
+def _queued(queue: str, limit: int, start: str | None) -> tuple[list[Order], str | None]:
+    """One page of a queue's orders, oldest first, merged from its shards (the index may lag a write:
+    callers keep only orders whose item says they still wait there)."""
+    keys, position = due.oldest_first([f"{queue}#{n}" for n in range(QUEUE_SHARDS)], limit, start)
     found = dynamo.batch_get(keys)
-    orders = [to_order(OrderItem.from_raw_data(found[k])) for k in keys if k in found]
+    return [to_order(OrderItem.from_raw_data(found[k])) for k in keys if k in found], position
+
+
+def waiting_to_ship(limit: int, start: str | None) -> tuple[list[Order], str | None]:
+    """Confirmed physical orders, oldest first."""
+    orders, position = _queued(SHIP_QUEUE, limit, start)
     return [o for o in orders if o.status is OrderStatus.CONFIRMED], position
+
+
+def pending_cash_refunds(limit: int, start: str | None) -> tuple[list[Order], str | None]:
+    """Cancelled orders whose paid cash is still owed back, oldest first."""
+    orders, position = _queued(REFUND_QUEUE, limit, start)
+    return [o for o in orders if o.cash_refund and o.cash_refund.status is RefundStatus.PENDING], position

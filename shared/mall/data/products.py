@@ -28,6 +28,7 @@ _CATALOG_FIELDS = (
     "shelf_pk",
     "shelf_sk",
 )
+_DERIVED = ("updated_at", "shelf_pk", "shelf_sk")  # follow from the rest, or from when it was written
 
 
 class ProductItem(Item):
@@ -77,12 +78,9 @@ def decode(raw: Raw | None) -> Product | None:
     return to_product(item) if item else None
 
 
-def put_product(product: Product, updated_at: str) -> None:
-    """Admin upsert: every catalog field (stock included) is set to the given value.
-
-    An UpdateItem rather than a PutItem, so attributes other features keep on the item survive."""
+def _catalog_item(product: Product, updated_at: str | None) -> ProductItem:
     on_shelf = product.on_shelf
-    item = ProductItem(
+    return ProductItem(
         *product_key(product.sku),
         sku=product.sku,
         name=product.name,
@@ -99,7 +97,30 @@ def put_product(product: Product, updated_at: str) -> None:
         shelf_pk=SHELF_PK if on_shelf else None,
         shelf_sk=f"{product.category}#{product.sku}" if on_shelf else None,
     )
-    dynamo.update(item, dynamo.assign(item, _CATALOG_FIELDS))
+
+
+def _as_read(previous: Product | None) -> Any:
+    """The stored product still has the catalog fields it was read with, so two admins' changes cannot
+    both record the same `before`. Not the stock: redemptions move it all the time, and an admin must be
+    able to restock in a rush (the audit's stock `before` is the stock as read)."""
+    if previous is None:
+        return ProductItem.PK.does_not_exist()
+    item = _catalog_item(previous, None)
+    condition = ProductItem.PK.exists()
+    for name in (f for f in _CATALOG_FIELDS if f not in _DERIVED and f != "stock"):
+        attribute, value = getattr(ProductItem, name), getattr(item, name)
+        condition &= attribute.does_not_exist() if value is None else attribute == value
+    return condition
+
+
+def put_product(product: Product, updated_at: str, previous: Product | None, also: Transaction) -> None:
+    """Admin upsert: every catalog field (stock included) is set to the given value, only if the product
+    is still `previous` (what the caller read and records as before; `LostRace` otherwise).
+
+    An update rather than a put, so attributes other features keep on the item survive."""
+    item = _catalog_item(product, updated_at)
+    actions = dynamo.assign(item, _CATALOG_FIELDS)
+    Transaction().update("product", item, actions, condition=_as_read(previous)).extend(also).commit()
 
 
 def get_product(sku: str) -> Product | None:

@@ -27,16 +27,14 @@ def set_frozen(account: Account, frozen: bool, reason: str | None) -> Change:
     return Change(replace(account, frozen=frozen, frozen_reason=reason if frozen else None))
 
 
-def adjust(
-    account: Account, delta: int, reason: str, admin: str, rules: Rules, at: datetime
-) -> tuple[Change, Adjusted]:
-    """An operator's correction: one ADJUST entry. A deduction takes the soonest-expiring points first
+def adjust(account: Account, delta: int, reason: str, rules: Rules, at: datetime) -> tuple[Change, Adjusted]:
+    """An operator's correction: one ADJUST entry, whose note is the reason and whose ref is empty (the
+    member never sees which staff member made it). A deduction takes the soonest-expiring points first
     and never takes the balance below zero (INSUFFICIENT_POINTS)."""
     if delta == 0:
         raise ValidationFailed("delta: must not be 0")
     today = business_day(at, rules.zone)
     change = settle_expired(account, today, at)
-    ref = f"ADMIN#{admin}"
     if delta > 0:
         expires_on = expiry_day(today, rules)
         entry = credit(
@@ -47,12 +45,9 @@ def adjust(
             today,
             type_=EntryType.ADJUST,
             source=ADJUST_SOURCE,
-            ref=ref,
             note=reason,
         )
     else:
-        entry = debit(
-            change, -delta, at, today, type_=EntryType.ADJUST, source=ADJUST_SOURCE, ref=ref, note=reason
-        )
+        entry = debit(change, -delta, at, today, type_=EntryType.ADJUST, source=ADJUST_SOURCE, note=reason)
     assert entry is not None  # delta is not 0
     return change, Adjusted(account.member_id, delta, change.account.balance, entry.entry_id)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from mall.domain.account import Account, Change, expire_due, refund, settle_expired
 from mall.domain.calendar import business_day
 from mall.domain.rules import Rules
-from mall.errors import InvalidStatus, NotCancellable
+from mall.errors import IdempotencyConflict, InvalidStatus, NotCancellable
 
 PAYMENT_WINDOW = timedelta(minutes=15)
 _VOUCHER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O/1/I: codes are read aloud and typed
@@ -25,6 +25,21 @@ class OrderStatus(StrEnum):
 
 
 CANCELLABLE = (OrderStatus.PENDING_PAYMENT, OrderStatus.CONFIRMED)
+
+
+class RefundStatus(StrEnum):
+    PENDING = "PENDING"  # the cash must go back: listed until the payment side confirms it
+    DONE = "DONE"
+
+
+@dataclass(frozen=True)
+class CashRefund:
+    """The cash part of a cancelled order that was paid, owed back to the member."""
+
+    amount_fen: int
+    transaction_id: str  # the payment to refund
+    status: RefundStatus = RefundStatus.PENDING
+    refund_id: str | None = None  # the payment side's refund, once it confirms
 
 
 @dataclass(frozen=True)
@@ -49,6 +64,7 @@ class Order:
     tracking_no: str | None = None
     sale_ref: str | None = None  # "<saleId>#<shard>" for a flash-sale order: a cancel returns the unit there
     cancel_reason: str | None = None
+    cash_refund: CashRefund | None = None
 
     def overdue(self, now: datetime) -> bool:
         return (
@@ -90,6 +106,27 @@ def next_fulfilment_status(order: Order, action: str) -> OrderStatus:
     if action == "complete" and order.status is OrderStatus.SHIPPED:
         return OrderStatus.COMPLETED
     raise InvalidStatus(f"cannot {action} an order that is {order.status.value}")
+
+
+def cash_owed(order: Order) -> CashRefund | None:
+    """What cancelling `order` owes in cash: its cash part, if that was paid."""
+    if order.transaction_id is None or order.cash_due_fen <= 0:
+        return None
+    return CashRefund(amount_fen=order.cash_due_fen, transaction_id=order.transaction_id)
+
+
+def cash_refunded(order: Order, refund_id: str) -> Order | None:
+    """The order with its pending cash refund confirmed by `refund_id`; None if it already was, by that
+    same refund (a repeat). Another refund id for a confirmed one is a conflict; no pending cash refund
+    at all is INVALID_STATUS."""
+    owed = order.cash_refund
+    if owed is None:
+        raise InvalidStatus(f"order {order.order_id} has no cash refund (it is {order.status.value})")
+    if owed.status is RefundStatus.DONE:
+        if owed.refund_id == refund_id:
+            return None
+        raise IdempotencyConflict("refundId: the cash refund was already confirmed with another refundId")
+    return replace(order, cash_refund=replace(owed, status=RefundStatus.DONE, refund_id=refund_id))
 
 
 def cancellation(order: Order, account: Account, reason: str, rules: Rules, at: datetime) -> Change:

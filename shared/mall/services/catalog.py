@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from mall import clock
+from mall.data import audit
 from mall.data import products as store
+from mall.data.retry import until_decided
+from mall.domain.audit import Action, Actor, changed, entry, fields_of
 from mall.domain.catalog import Product, matches
 from mall.errors import ProductNotFound
 
@@ -13,10 +16,20 @@ _SEARCH_PAGE = 50
 _SEARCH_MAX_KEYS = 2000
 
 
-def upsert_product(product: Product) -> Product:
-    """Create or replace a product (stock set to the given value)."""
-    store.put_product(product, clock.now().isoformat(timespec="seconds"))
-    return product
+def upsert_product(product: Product, by: Actor) -> Product:
+    """Create or replace a product (stock set to the given value), audited with what it replaced."""
+
+    def attempt() -> Product:
+        previous, now = store.get_product(product.sku), clock.now()
+        if previous is None:
+            before, after = None, fields_of(product)
+        else:
+            before, after = changed(fields_of(previous), fields_of(product))
+        record = entry(Action.PRODUCT_PUT, by, f"product:{product.sku}", now, before=before, after=after)
+        store.put_product(product, now.isoformat(timespec="seconds"), previous, audit.record(record))
+        return product
+
+    return until_decided(attempt)
 
 
 def product(sku: str) -> Product:

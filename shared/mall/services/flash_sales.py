@@ -6,9 +6,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from mall import clock
+from mall.data import audit, idempotency, products, rules_store
 from mall.data import flash_sales as store
-from mall.data import idempotency, products, rules_store
 from mall.data.retry import until_decided
+from mall.domain.audit import Action, Actor, entry, fields_of
 from mall.domain.flash_sales import (
     Claim,
     ClaimStatus,
@@ -51,6 +52,7 @@ def create_sale(
     starts_at: datetime,
     ends_at: datetime,
     per_member_limit: int | None,
+    by: Actor,
 ) -> SaleStanding:
     if ends_at <= starts_at:
         raise ValidationFailed("endsAt: must be after startsAt")
@@ -70,7 +72,8 @@ def create_sale(
         per_member_limit=per_member_limit or 1,
         shards=shard_count(stock),
     )
-    store.create(sale, split_stock(stock, sale.shards), now)
+    record = entry(Action.FLASH_SALE_CREATED, by, f"flash-sale:{sale.sale_id}", now, after=fields_of(sale))
+    store.create(sale, split_stock(stock, sale.shards), now, also=audit.record(record))
     return SaleStanding(sale, stock)
 
 

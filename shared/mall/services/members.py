@@ -6,9 +6,10 @@ import dataclasses
 from dataclasses import dataclass
 
 from mall import clock
-from mall.data import accounts, idempotency, rules_store
+from mall.data import accounts, audit, idempotency, rules_store
 from mall.data.retry import until_decided
 from mall.domain import members
+from mall.domain.audit import Action, Actor, entry
 from mall.domain.members import Adjusted
 from mall.domain.profile import Profile
 from mall.services.accounts import load_existing, profile
@@ -17,10 +18,27 @@ from mall.services.idempotent import once
 SCOPE = "adjust"
 
 
-def set_frozen(member_id: str, frozen: bool, reason: str | None) -> Profile:
+def set_frozen(member_id: str, frozen: bool, reason: str, by: Actor) -> Profile:
+    """Freeze (with the reason, which the member's profile shows admins) or unfreeze; audited."""
+
     def attempt() -> None:
-        change = members.set_frozen(load_existing(member_id), frozen, reason)
-        accounts.write_change(change, rules_store.current().zone)
+        account = load_existing(member_id)
+        change = members.set_frozen(account, frozen, reason if frozen else None)
+        action = Action.MEMBER_FROZEN if frozen else Action.MEMBER_UNFROZEN
+        before, after = (
+            {"frozen": a.frozen, "frozenReason": a.frozen_reason} for a in (account, change.account)
+        )
+        record = entry(
+            action,
+            by,
+            f"member:{member_id}",
+            clock.now(),
+            member_id=member_id,
+            before=before,
+            after=after,
+            reason=reason,
+        )
+        accounts.write_change(change, rules_store.current().zone, audit.record(record))
 
     until_decided(attempt)
     return profile(member_id)
@@ -28,7 +46,7 @@ def set_frozen(member_id: str, frozen: bool, reason: str | None) -> Profile:
 
 @dataclass(frozen=True)
 class Adjustment:
-    admin: str
+    by: Actor
     member_id: str
     delta: int
     reason: str
@@ -42,16 +60,28 @@ class Adjustment:
 
 
 def adjust(request: Adjustment) -> Adjusted:
-    """An operator's correction (one ADJUST entry, never below zero), idempotent per (admin, key)."""
+    """An operator's correction (one ADJUST entry, never below zero), idempotent per (admin, key);
+    which admin made it is kept in the audit log, not on the member's ledger."""
+    admin, member_id = request.by.name, request.member_id
 
     def attempt() -> Adjusted:
-        account = load_existing(request.member_id)
+        account = load_existing(member_id)
         rules, now = rules_store.current(), clock.now()
-        change, adjusted = members.adjust(account, request.delta, request.reason, request.admin, rules, now)
+        change, adjusted = members.adjust(account, request.delta, request.reason, rules, now)
         key, fingerprint = request.idempotency_key, request.fingerprint
-        record = idempotency.record(SCOPE, request.admin, key, fingerprint, dataclasses.asdict(adjusted), now)
-        accounts.write_change(change, rules.zone, record)
+        record = idempotency.record(SCOPE, admin, key, fingerprint, dataclasses.asdict(adjusted), now)
+        audited = entry(
+            Action.MEMBER_ADJUSTED,
+            request.by,
+            f"member:{member_id}",
+            now,
+            member_id=member_id,
+            before={"balance": account.balance},
+            after={"balance": adjusted.balance, "delta": adjusted.delta, "entryId": adjusted.entry_id},
+            reason=request.reason,
+        )
+        accounts.write_change(change, rules.zone, record.extend(audit.record(audited)))
         return adjusted
 
     key, fingerprint = request.idempotency_key, request.fingerprint
-    return once(attempt, SCOPE, request.admin, key, fingerprint, lambda doc: Adjusted(**doc))
+    return once(attempt, SCOPE, admin, key, fingerprint, lambda doc: Adjusted(**doc))

@@ -7,13 +7,16 @@ from dataclasses import replace
 from datetime import datetime
 
 from mall import clock
-from mall.data import orders, rules_store
+from mall.data import audit, orders, rules_store
 from mall.data.retry import until_decided
 from mall.data.transaction import LostRace
+from mall.domain.audit import Action, Actor, entry, fields_of
 from mall.domain.orders import (
     Order,
     OrderStatus,
     cancellation,
+    cash_owed,
+    cash_refunded,
     next_fulfilment_status,
     paid_status,
     voucher_code,
@@ -21,6 +24,8 @@ from mall.domain.orders import (
 from mall.errors import NotCancellable, NotPayable, OrderNotFound
 from mall.observability import logger
 from mall.services.accounts import load_existing
+
+TIMEOUT = "PAYMENT_TIMEOUT"
 
 
 def _order(order_id: str, member_id: str | None = None) -> Order:
@@ -57,7 +62,10 @@ def waiting_to_ship(limit: int, start: str | None) -> tuple[list[Order], str | N
 def _cancel(
     order_id: str, member_id: str | None = None, reason: str = "MEMBER", known: Order | None = None
 ) -> Order:
-    """Points back into their original lots (REFUND), stock and the member's limit back, one transaction."""
+    """Points back into their original lots (REFUND), stock and the member's limit back, and the cash
+    owed back recorded if it was paid, in one transaction conditioned on the status the order was read
+    in: a payment that lands first makes this re-read and record the refund; one that lands after finds
+    the order cancelled and is refused. The timeout cancels only what is still unpaid and overdue."""
     first = [known] if known else []  # an order just read serves the first attempt; a retry re-reads
 
     def attempt() -> Order:
@@ -66,8 +74,12 @@ def _cancel(
             raise OrderNotFound("no such order")
         account = load_existing(order.member_id)
         rules, now = rules_store.current(), clock.now()
+        if reason == TIMEOUT and not order.overdue(now):
+            raise NotCancellable(f"order is {order.status.value}, not overdue")  # paid meanwhile
         change = cancellation(order, account, reason, rules, now)
-        cancelled = replace(order, status=OrderStatus.CANCELLED, cancel_reason=reason)
+        cancelled = replace(
+            order, status=OrderStatus.CANCELLED, cancel_reason=reason, cash_refund=cash_owed(order)
+        )
         orders.commit_cancel(order, cancelled, change, rules.zone, now)
         return cancelled
 
@@ -95,8 +107,10 @@ def pay(order_id: str, transaction_id: str) -> Order:
     return paid
 
 
-def fulfil(order_id: str, action: str, carrier: str | None = None, tracking_no: str | None = None) -> Order:
-    """Admin: ship (CONFIRMED -> SHIPPED) or complete (SHIPPED -> COMPLETED)."""
+def fulfil(
+    order_id: str, action: str, by: Actor, carrier: str | None = None, tracking_no: str | None = None
+) -> Order:
+    """Admin: ship (CONFIRMED -> SHIPPED) or complete (SHIPPED -> COMPLETED), audited."""
 
     def attempt() -> Order:
         order = _order(order_id)
@@ -107,16 +121,56 @@ def fulfil(order_id: str, action: str, carrier: str | None = None, tracking_no: 
             carrier=carrier or order.carrier,
             tracking_no=tracking_no or order.tracking_no,
         )
-        orders.commit_transition(order, moved, clock.now())
+        now = clock.now()
+        done = Action.ORDER_SHIPPED if status is OrderStatus.SHIPPED else Action.ORDER_COMPLETED
+        before, after = (
+            {"status": o.status.value, "carrier": o.carrier, "trackingNo": o.tracking_no}
+            for o in (order, moved)
+        )
+        record = entry(
+            done, by, f"order:{order_id}", now, member_id=order.member_id, before=before, after=after
+        )
+        orders.commit_transition(order, moved, now, audit.record(record))
         return moved
 
     return until_decided(attempt)
 
 
+def cash_refunds_pending(limit: int, start: str | None) -> tuple[list[Order], str | None]:
+    """Cancelled orders whose paid cash is owed back, oldest first (a query of their queue)."""
+    return orders.pending_cash_refunds(limit, start)
+
+
+def confirm_cash_refund(order_id: str, refund_id: str, by: Actor) -> Order:
+    """The payment side refunded the cash: the refund is DONE (audited). The same refund again answers
+    the order as it is; another refund id is a conflict."""
+
+    def attempt() -> Order:
+        order = _order(order_id)
+        refunded = cash_refunded(order, refund_id)
+        if refunded is None:
+            return order
+        now, pending, done = clock.now(), order.cash_refund, refunded.cash_refund
+        record = entry(
+            Action.CASH_REFUNDED,
+            by,
+            f"order:{order_id}",
+            now,
+            member_id=order.member_id,
+            before={"cashRefund": fields_of(pending)},
+            after={"cashRefund": fields_of(done)},
+        )
+        orders.commit_cash_refund(order, refunded, now, audit.record(record))
+        return refunded
+
+    return until_decided(attempt)
+
+
 def _time_out(order_id: str) -> bool:
-    """Cancel an unpaid order past its deadline; False if someone (job or request) already did."""
+    """Cancel an unpaid order past its deadline; False if someone (job or request) already did, or it
+    was paid meanwhile."""
     try:
-        _cancel(order_id, reason="PAYMENT_TIMEOUT")
+        _cancel(order_id, reason=TIMEOUT)
     except NotCancellable:
         return False
     return True

@@ -6,7 +6,7 @@ from pydantic import Field
 
 from mall.api.wire.common import WireModel
 from mall.domain.calendar import iso
-from mall.domain.orders import Order
+from mall.domain.orders import CashRefund, Order
 
 
 class RedeemBody(WireModel):
@@ -24,6 +24,28 @@ class ShipBody(WireModel):
     tracking_no: str = Field(min_length=1, max_length=64)
 
 
+class CashRefundBody(WireModel):
+    refund_id: str = Field(min_length=1, max_length=128, description="the payment side's refund")
+
+
+class CashRefundView(WireModel):
+    """The cash a cancelled order's payment owes back: PENDING until the payment side confirms it."""
+
+    amount_fen: int
+    transaction_id: str
+    status: str
+    refund_id: str | None
+
+    @classmethod
+    def of(cls, refund: CashRefund) -> CashRefundView:
+        return cls(
+            amount_fen=refund.amount_fen,
+            transaction_id=refund.transaction_id,
+            status=refund.status.value,
+            refund_id=refund.refund_id,
+        )
+
+
 class OrderView(WireModel):
     order_id: str
     status: str
@@ -38,6 +60,7 @@ class OrderView(WireModel):
     payment_due_at: str | None
     carrier: str | None
     tracking_no: str | None
+    cash_refund: CashRefundView | None
 
     @classmethod
     def of(cls, order: Order) -> OrderView:
@@ -55,6 +78,7 @@ class OrderView(WireModel):
             payment_due_at=iso(order.payment_due_at) if order.payment_due_at else None,
             carrier=order.carrier,
             tracking_no=order.tracking_no,
+            cash_refund=CashRefundView.of(order.cash_refund) if order.cash_refund else None,
         )
 
 
