@@ -104,5 +104,15 @@ class SaleNotActive(DomainError):
     code, status = "SALE_NOT_ACTIVE", 409
 
 
+class RateLimited(DomainError):
+    """Too many requests of one kind from one member in the current minute; `retry_after` in seconds."""
+
+    code, status = "RATE_LIMITED", 429
+
+    def __init__(self, message: str | None = None, *, retry_after: int = 60) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, retry_after)
+
+
 class Contention(Exception):
     """Optimistic-lock retries ran out of the time budget; never a client's fault (maps to 503)."""

@@ -9,10 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from mall.domain.ledger import EntryType, LedgerEntry, new_entry_id
 from mall.domain.rules import Rules, Tier
 from mall.errors import AccountFrozen, InsufficientPoints
+
+if TYPE_CHECKING:
+    from mall.domain.risk import RiskEvent
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,9 @@ class Account:
     streak: int = 0
     cap_day: str | None = None
     cap_used: int = 0
+    # Per-member counters (mall.domain.rate_limits, mall.domain.risk): small maps written with the account.
+    rate_counts: dict[str, int] = field(default_factory=dict)  # "<kind>@<minute>" -> requests
+    risk_counts: dict[str, int] = field(default_factory=dict)  # "<what>@<bucket minute>" -> amount
     version: int = 0  # optimistic lock; 0 means "not stored yet"
 
     @property
@@ -43,6 +50,7 @@ class Change:
 
     account: Account
     entries: list[LedgerEntry] = field(default_factory=list)
+    risk_events: list[RiskEvent] = field(default_factory=list)  # written with the change
 
     def record(
         self,

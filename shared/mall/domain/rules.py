@@ -33,6 +33,23 @@ class AnnualExpiry(CamelModel):
 Expiry = Annotated[RollingExpiry | AnnualExpiry, Field(discriminator="mode")]
 
 
+class RateLimits(CamelModel):
+    """Requests per member and minute, per kind of request (429 RATE_LIMITED beyond)."""
+
+    sign_in: int = Field(default=10, ge=1, le=100_000)
+    redemptions: int = Field(default=30, ge=1, le=100_000)
+    claims: int = Field(default=10, ge=1, le=100_000)
+    spins: int = Field(default=60, ge=1, le=100_000)
+
+
+class RiskPolicy(CamelModel):
+    """Beyond these in any `windowMinutes`, a member is frozen with reason RISK_AUTO_FREEZE."""
+
+    window_minutes: int = Field(default=60, ge=1, le=10_080)
+    max_non_purchase_points: int = Field(default=5000, ge=0, le=1_000_000_000)
+    max_redemptions: int = Field(default=100, ge=0, le=1_000_000)
+
+
 class Rules(CamelModel):
     sign_in_rewards: list[Annotated[int, Field(ge=0, le=1_000_000)]] = Field(
         default=[5, 5, 10, 10, 15, 15, 30], min_length=1, max_length=366
@@ -54,6 +71,8 @@ class Rules(CamelModel):
     daily_cap: int = Field(default=500, ge=0, le=100_000_000)
     expiry: Expiry = Field(default_factory=lambda: RollingExpiry(mode="ROLLING", days=365))
     reminder_days: int = Field(default=7, ge=0, le=365)
+    rate_limits: RateLimits = Field(default_factory=RateLimits)
+    risk: RiskPolicy = Field(default_factory=RiskPolicy)
     time_zone: str = Field(default="Asia/Shanghai", max_length=64, pattern=r"^[A-Za-z][A-Za-z0-9_+\-/]*$")
 
     @field_validator("time_zone")
