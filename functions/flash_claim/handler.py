@@ -7,6 +7,7 @@ from mall.api.app import entrypoint, make_app
 from mall.api.idempotency import IdempotencyKey
 from mall.api.wire.common import Id
 from mall.api.wire.flash_sales import ClaimView
+from mall.domain.rate_limits import Limited
 from mall.observability import logger, metrics
 from mall.services.flash_sales import ClaimRequest, claim
 
@@ -16,6 +17,7 @@ routes = Routes()
 @routes.post(
     "/flash-sales/<saleId>/claims",
     allow=MEMBER,
+    limit=Limited.CLAIMS,
     summary="Claim a unit",
     tags=["flash-sales"],
     status_code=202,

@@ -6,6 +6,7 @@ from mall.api.access import MEMBER, Caller, Routes
 from mall.api.app import entrypoint, make_app
 from mall.api.idempotency import IdempotencyKey
 from mall.api.wire.orders import OrderView, RedeemBody
+from mall.domain.rate_limits import Limited
 from mall.observability import logger, metrics
 from mall.services.redemption import RedeemRequest, redeem
 
@@ -13,7 +14,12 @@ routes = Routes()
 
 
 @routes.post(
-    "/redemptions", allow=MEMBER, summary="Redeem points for a product", tags=["member"], status_code=201
+    "/redemptions",
+    allow=MEMBER,
+    limit=Limited.REDEMPTIONS,
+    summary="Redeem points for a product",
+    tags=["member"],
+    status_code=201,
 )
 def post_redemption(body: RedeemBody, key: IdempotencyKey, who: Caller) -> OrderView:
     order = redeem(RedeemRequest(who.subject, body.sku, body.quantity, body.address, key))

@@ -15,12 +15,17 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import ClientError
 
 from mall.api import gate
 from mall.api.access import PRINCIPAL, Access, Routes
+from mall.api.idempotency import REFUSED_BEFORE_USE_CASE
+from mall.auth.tokens import Principal, Role
 from mall.auth.wechat import WeChatUnavailable
-from mall.errors import Contention, DomainError
+from mall.data.retry import is_throttled
+from mall.errors import Contention, DomainError, RateLimited
 from mall.observability import logger, metrics, tracer
+from mall.services.rate_limits import charge_alone
 from mall.settings import settings
 
 # UTF-8 JSON: product names and notes come back as written, not as \uXXXX escapes.
@@ -39,7 +44,9 @@ def error(status: int, code: str, message: str, headers: dict[str, str] | None =
 
 def refusal(exc: DomainError) -> Response:
     metrics.add_metric(name=f"Error.{exc.code}", unit="Count", value=1)
-    return error(exc.status, exc.code, exc.message)
+    retry_after = getattr(exc, "retry_after", None)  # RATE_LIMITED says when to come back
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+    return error(exc.status, exc.code, exc.message, headers)
 
 
 def _field_of(err: dict[str, Any]) -> str:
@@ -73,10 +80,29 @@ def make_app(*routes: Routes) -> Api:
         resolver.include_router(group.router)
         policy |= group.access
 
-    resolver.exception_handler(DomainError)(refusal)
+    def counted_anyway() -> None:
+        """Every request to a rate-limited route counts, also one refused before its use case ran (which
+        is what counts the others): RATE_LIMITED if the member is over the limit already."""
+        access = gate.declared_access(resolver.current_event.raw_event, policy)
+        principal = resolver.context.get(PRINCIPAL)
+        if access and access.limited and isinstance(principal, Principal) and principal.role is Role.MEMBER:
+            charge_alone(principal.subject, access.limited)
+
+    @resolver.exception_handler(DomainError)
+    def _refused(exc: DomainError) -> Response:
+        if isinstance(exc, REFUSED_BEFORE_USE_CASE):
+            try:
+                counted_anyway()
+            except RateLimited as limited:
+                return refusal(limited)
+        return refusal(exc)
 
     @resolver.exception_handler(RequestValidationError)
     def _invalid(exc: RequestValidationError) -> Response:
+        try:
+            counted_anyway()
+        except RateLimited as limited:
+            return refusal(limited)
         return error(400, "VALIDATION_ERROR", validation_message(list(exc.errors())))
 
     @resolver.exception_handler(NotFoundError)
@@ -87,6 +113,15 @@ def make_app(*routes: Routes) -> Api:
     def _contention(exc: Contention) -> Response:
         logger.warning("contention budget exhausted", extra={"detail": str(exc)})
         return error(503, "CONTENTION", "too many concurrent changes, retry shortly", {"Retry-After": "1"})
+
+    @resolver.exception_handler(ClientError)
+    def _throttled(exc: ClientError) -> Response:
+        """DynamoDB throttling that outlived the SDK's retries (outside a use case's own retry loop): the
+        client retries later, it never sees a 500 for it. Any other AWS error is a fault: re-raised."""
+        if not is_throttled(exc):
+            raise exc
+        logger.warning("throttled", extra={"detail": str(exc)})
+        return error(503, "CONTENTION", "the data store is busy, retry shortly", {"Retry-After": "1"})
 
     @resolver.exception_handler(WeChatUnavailable)
     def _wechat(exc: WeChatUnavailable) -> Response:

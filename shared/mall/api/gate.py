@@ -21,7 +21,7 @@ from mall.auth.tokens import Principal, verify
 from mall.errors import Forbidden, Unauthenticated, ValidationFailed
 
 
-def _access(event: Mapping[str, Any], policy: Mapping[str, Access]) -> Access | None:
+def declared_access(event: Mapping[str, Any], policy: Mapping[str, Access]) -> Access | None:
     """The route's declared access: by API Gateway's route key, or by method and path should the route
     key not name a declared route (say a catch-all route in front), so no path slips past the gate."""
     declared = policy.get(str(event.get("routeKey", "")))
@@ -69,7 +69,7 @@ def admit(event: dict[str, Any], policy: Mapping[str, Access]) -> Principal | No
 
     Returns the verified principal (None on a public route); raises the DomainError to answer."""
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
-    principal = _principal(_access(event, policy), headers)
+    principal = _principal(declared_access(event, policy), headers)
     body = _json_body(event)
     # The API speaks only JSON: whatever content type came with a body, it is read as JSON.
     if body.strip():

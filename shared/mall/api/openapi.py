@@ -31,7 +31,16 @@ _STATUS_MEANING = {
     403: "not allowed",
     404: "not found",
     409: "a business refusal",
-    429: "too many requests (see Retry-After)",
+    429: "too many requests of this kind from this member this minute",
+}
+_RETRY_AFTER = {
+    "Retry-After": {"description": "seconds to wait before trying again", "schema": {"type": "integer"}}
+}
+_UNAVAILABLE = {
+    "description": "busy (contention or throttling outlasted the function's retries): CONTENTION, "
+    "UPSTREAM_UNAVAILABLE; try again after Retry-After",
+    "headers": _RETRY_AFTER,
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
 }
 
 
@@ -76,7 +85,12 @@ def contract_document(generated: str, policy: Mapping[str, Access]) -> str:
             for status, names in codes.items():
                 if status in (401, 403) and (access is None or access.public):
                     continue
+                if status == 429 and (access is None or access.limited is None):
+                    continue  # only rate-limited routes answer 429
                 responses.setdefault(str(status), _error_response(status, names))
+            if "429" in responses:
+                responses["429"]["headers"] = _RETRY_AFTER
+            responses.setdefault("503", _UNAVAILABLE)
             if access is not None and access.idempotent:
                 operation.setdefault("parameters", []).append(_idempotency_header())
     return json.dumps(doc, ensure_ascii=False)
