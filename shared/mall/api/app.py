@@ -22,7 +22,7 @@ from mall.api.access import PRINCIPAL, Access, Routes
 from mall.api.idempotency import REFUSED_BEFORE_USE_CASE
 from mall.auth.tokens import Principal, Role
 from mall.auth.wechat import WeChatUnavailable
-from mall.data.retry import is_throttled
+from mall.data.retry import Retry, is_throttled
 from mall.errors import Contention, DomainError, RateLimited
 from mall.observability import logger, metrics, tracer
 from mall.services.rate_limits import charge_alone
@@ -112,6 +112,12 @@ def make_app(*routes: Routes) -> Api:
     @resolver.exception_handler(Contention)
     def _contention(exc: Contention) -> Response:
         logger.warning("contention budget exhausted", extra={"detail": str(exc)})
+        return error(503, "CONTENTION", "too many concurrent changes, retry shortly", {"Retry-After": "1"})
+
+    @resolver.exception_handler(Retry)
+    def _lost_race(exc: Retry) -> Response:
+        """A lost race outside a retry loop (a bug, but the client's answer is still 'retry', not 500)."""
+        logger.error("lost race escaped its use case", extra={"detail": repr(exc)})
         return error(503, "CONTENTION", "too many concurrent changes, retry shortly", {"Retry-After": "1"})
 
     @resolver.exception_handler(ClientError)

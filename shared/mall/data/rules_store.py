@@ -6,10 +6,12 @@ from functools import lru_cache
 
 import boto3
 from aws_lambda_powertools.utilities import parameters
+from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 from pynamodb.attributes import UnicodeAttribute
 
 from mall.data import dynamo
 from mall.data.dynamo import Item
+from mall.data.retry import is_throttled
 from mall.domain.rules import DEFAULT_RULES, Rules
 from mall.settings import settings
 
@@ -36,7 +38,13 @@ def _provider() -> parameters.DynamoDBProvider:
 
 def current() -> Rules:
     """The rules in force, cached for RULES_CACHE_SECONDS (so a change applies without a deploy)."""
-    stored = _provider().get_multiple(RULES_PK, max_age=settings().rules_cache_seconds)
+    try:
+        stored = _provider().get_multiple(RULES_PK, max_age=settings().rules_cache_seconds)
+    except GetParameterError as exc:
+        # powertools wraps every failure; throttling is retried (or answered 503) like any other read's.
+        if exc.__context__ is not None and is_throttled(exc.__context__):
+            raise exc.__context__ from exc
+        raise
     document = stored.get(RULES_SK) if stored else None
     return Rules.model_validate_json(str(document)) if document else DEFAULT_RULES
 
