@@ -56,6 +56,10 @@ class ClaimNotFound(DomainError):
     code, status = "CLAIM_NOT_FOUND", 404
 
 
+class EventNotFound(DomainError):
+    code, status = "EVENT_NOT_FOUND", 404
+
+
 class AlreadySignedIn(DomainError):
     code, status = "ALREADY_SIGNED_IN", 409
 
@@ -112,6 +116,10 @@ class RateLimited(DomainError):
     def __init__(self, message: str | None = None, *, retry_after: int = 60) -> None:
         super().__init__(message)
         self.retry_after = max(1, retry_after)
+
+
+class ReversalExceedsPurchase(DomainError):
+    code, status = "REVERSAL_EXCEEDS_PURCHASE", 409
 
 
 class Contention(Exception):

@@ -326,6 +326,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/earn/{eventId}/reverse": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Take back the points of a refunded purchase (all of it or part)
+         * @description Roles: service.
+         */
+        post: operations["post_reverse_earn__eventId__reverse_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/flash-sales": {
         parameters: {
             query?: never;
@@ -703,6 +723,16 @@ export interface components {
             /** Memberid */
             memberId: string;
             nextTier: components["schemas"]["NextTierView"] | null;
+            /**
+             * Pending
+             * @description purchase points not spendable yet (outside the balance and tier progress)
+             */
+            pending: components["schemas"]["PendingView"][];
+            /**
+             * Shortfall
+             * @description reversed points the balance could not cover, repaid first out of the next earnings
+             */
+            shortfall: number;
             signIn: components["schemas"]["SignInView"];
             tier: components["schemas"]["TierView"];
         };
@@ -739,6 +769,8 @@ export interface components {
             redeemed: number;
             /** Refunded */
             refunded: number;
+            /** Reversed */
+            reversed: number;
             /** Signins */
             signIns: number;
         };
@@ -765,17 +797,33 @@ export interface components {
         EarnKind: "PURCHASE" | "TASK" | "CAMPAIGN";
         /** EarnResultView */
         EarnResultView: {
-            /** Awarded */
+            /**
+             * Awarded
+             * @description points awarded, pending ones included
+             */
             awarded: number;
-            /** Balance */
+            /**
+             * Balance
+             * @description spendable points only
+             */
             balance: number;
             /** Expiresat */
             expiresAt: string | null;
+            /**
+             * Pendinguntil
+             * @description when pending purchase points become spendable; null when they are spendable now
+             */
+            pendingUntil: string | null;
             /**
              * Replayed
              * @default false
              */
             replayed: boolean;
+            /**
+             * Shortfallrepaid
+             * @description the part of `awarded` that repaid a reversal shortfall
+             */
+            shortfallRepaid: number;
         };
         Error: {
             error: {
@@ -931,6 +979,16 @@ export interface components {
             /** Transactionid */
             transactionId: string;
         };
+        /** PendingView */
+        PendingView: {
+            /**
+             * Availableat
+             * @description the start of the business day the points become spendable
+             */
+            availableAt: string;
+            /** Points */
+            points: number;
+        };
         /** ProductBody */
         ProductBody: {
             /** Cashpricefen */
@@ -991,6 +1049,16 @@ export interface components {
             /** Memberid */
             memberId: string;
             nextTier: components["schemas"]["NextTierView"] | null;
+            /**
+             * Pending
+             * @description purchase points not spendable yet (outside the balance and tier progress)
+             */
+            pending: components["schemas"]["PendingView"][];
+            /**
+             * Shortfall
+             * @description reversed points the balance could not cover, repaid first out of the next earnings
+             */
+            shortfall: number;
             signIn: components["schemas"]["SignInView"];
             tier: components["schemas"]["TierView"];
         };
@@ -1038,6 +1106,43 @@ export interface components {
         ResponseValidationError: {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
+        };
+        /** ReversalView */
+        ReversalView: {
+            /** Balance */
+            balance: number;
+            /** Replayed */
+            replayed: boolean;
+            /**
+             * Reversed
+             * @description every point this reversal took back: pending, spendable and shortfall
+             */
+            reversed: number;
+            /**
+             * Shortfall
+             * @description the part of `reversed` the balance could not cover
+             */
+            shortfall: number;
+        };
+        /** ReverseBody */
+        ReverseBody: {
+            /**
+             * Amountfen
+             * @description the part of the purchase refunded; omitted: all of it that is not refunded yet
+             */
+            amountFen?: number | null;
+            /**
+             * Memberid
+             * @description the purchase's member (optional): saves a read; another member's event is 404
+             */
+            memberId?: string | null;
+            /** Reason */
+            reason: string;
+            /**
+             * Refundid
+             * @description the merchant's refund id: the reversal is idempotent on it (default: on the amount)
+             */
+            refundId?: string | null;
         };
         /** RiskEventView */
         RiskEventView: {
@@ -1116,6 +1221,11 @@ export interface components {
             dailyCap: number;
             /** Expiry */
             expiry?: components["schemas"]["RollingExpiry"] | components["schemas"]["AnnualExpiry"];
+            /**
+             * Pendingdays
+             * @default 0
+             */
+            pendingDays: number;
             /**
              * Purchasepointsperyuan
              * @default 1
@@ -1209,6 +1319,11 @@ export interface components {
             awarded: number;
             /** Balance */
             balance: number;
+            /**
+             * Shortfallrepaid
+             * @description the part of `awarded` that repaid a reversal shortfall
+             */
+            shortfallRepaid: number;
             /** Streak */
             streak: number;
         };
@@ -1307,7 +1422,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1316,7 +1431,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1386,7 +1501,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1395,7 +1510,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1472,7 +1587,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1481,7 +1596,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1555,7 +1670,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1564,7 +1679,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1639,7 +1754,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1648,7 +1763,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1722,7 +1837,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1731,7 +1846,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1807,7 +1922,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1816,7 +1931,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1886,7 +2001,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1895,7 +2010,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1965,7 +2080,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1974,7 +2089,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2048,7 +2163,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2057,7 +2172,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2131,7 +2246,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2140,7 +2255,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2212,7 +2327,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2221,7 +2336,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2288,7 +2403,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2297,7 +2412,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2368,7 +2483,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2377,7 +2492,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2449,7 +2564,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2458,7 +2573,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2511,7 +2626,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2520,7 +2635,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2591,7 +2706,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2600,7 +2715,90 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description busy (contention or throttling outlasted the function's retries): CONTENTION, UPSTREAM_UNAVAILABLE; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_reverse_earn__eventId__reverse_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the eventId the purchase was earned under */
+                eventId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReverseBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReversalView"];
+                };
+            };
+            /** @description the request is invalid (the message names the field): IDEMPOTENCY_KEY_REQUIRED, VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description missing, invalid or expired token: INVALID_CODE, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not allowed: ACCOUNT_FROZEN, FORBIDDEN, TIER_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found: CLAIM_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2672,7 +2870,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2681,7 +2879,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2754,7 +2952,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2763,7 +2961,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2844,7 +3042,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2853,7 +3051,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2920,7 +3118,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2929,7 +3127,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3001,7 +3199,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3010,7 +3208,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3082,7 +3280,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3091,7 +3289,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3163,7 +3361,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3172,7 +3370,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3242,7 +3440,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3251,7 +3449,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3321,7 +3519,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3330,7 +3528,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3404,7 +3602,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3413,7 +3611,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3489,7 +3687,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3498,7 +3696,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3568,7 +3766,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3577,7 +3775,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3651,7 +3849,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3660,7 +3858,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3738,7 +3936,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3747,7 +3945,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, SALE_NOT_ACTIVE, SOLD_OUT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -35,6 +35,8 @@ _STATE = (
     "cap_used",
     "rate_counts",
     "risk_counts",
+    "pending",
+    "shortfall",
     "due_pk",
     "due_sk",
 )
@@ -54,6 +56,10 @@ class AccountItem(Item):
     streak = IntegerAttribute(default=0)
     cap_day = UnicodeAttribute(attr_name="capDay", null=True)
     cap_used = IntegerAttribute(attr_name="capUsed", default=0)
+    pending = IntMapAttribute(
+        default=dict
+    )  # "<available day>/<expiry day>" -> purchase points not spendable yet
+    shortfall = IntegerAttribute(default=0)
     due_pk = UnicodeAttribute(attr_name="DUE_PK", null=True)
     due_sk = UnicodeAttribute(attr_name="DUE_SK", null=True)
     rate_counts = IntMapAttribute(attr_name="rateCounts", default=dict)
@@ -115,6 +121,8 @@ def to_account(item: AccountItem) -> Account:
         cap_used=item.cap_used,
         rate_counts=dict(item.rate_counts or {}),
         risk_counts=dict(item.risk_counts or {}),
+        pending=dict(item.pending or {}),
+        shortfall=item.shortfall or 0,
         version=item.version or 0,
     )
 
@@ -138,6 +146,8 @@ def _item(account: Account, **extra: Any) -> AccountItem:
         cap_used=account.cap_used,
         rate_counts=account.rate_counts,
         risk_counts=account.risk_counts,
+        pending=account.pending,
+        shortfall=account.shortfall,
         due_pk=expiry_shard(account.member_id) if soonest else None,
         due_sk=f"{soonest}#{account.member_id}" if soonest else None,
         **extra,
