@@ -9,14 +9,22 @@ from __future__ import annotations
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import pytest
 import requests
 
 from local_stack.local_server import running_stack
-from tests.stack.test_concurrency import Api, ledger_sum, race
+from tests.stack.test_concurrency import Api, ledger_sum
+
+T = TypeVar("T")
+
+
+def race(count: int, fn: Callable[[int], T]) -> list[T]:
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(fn, range(count)))
 
 
 class TrustApi(Api):
