@@ -1264,6 +1264,7 @@ export interface components {
             /**
              * Endsat
              * Format: date-time
+             * @description an ISO 8601 date-time with an offset, years 2000 to 2100
              */
             endsAt: string;
             /** Permemberlimit */
@@ -1275,6 +1276,7 @@ export interface components {
             /**
              * Startsat
              * Format: date-time
+             * @description an ISO 8601 date-time with an offset, years 2000 to 2100
              */
             startsAt: string;
             /** Stock */

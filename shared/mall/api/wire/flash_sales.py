@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
-from mall.api.wire.common import WireModel
+from mall.api.wire.common import Instant, WireModel
 from mall.domain.calendar import iso
 from mall.domain.flash_sales import Claim
 from mall.services.flash_sales import SaleStanding
@@ -16,8 +16,8 @@ class SaleBody(WireModel):
     sku: str = Field(min_length=1, max_length=64)
     stock: int = Field(ge=1, le=1_000_000, strict=True)
     points_price: int = Field(ge=0, le=100_000_000, strict=True)
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: Instant
+    ends_at: Instant
     per_member_limit: int | None = Field(default=None, ge=1, le=100, strict=True)
 
 
