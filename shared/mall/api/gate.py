@@ -12,6 +12,7 @@ import binascii
 import json
 import re
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from aws_lambda_powertools.event_handler import content_types
@@ -57,11 +58,31 @@ def _json_body(event: dict[str, Any]) -> str:
         except (binascii.Error, UnicodeDecodeError) as exc:
             raise ValidationFailed("body: not UTF-8 JSON") from exc
     if body.strip():
+        whole = _WholeNumbers()
         try:
-            json.loads(body)
+            parsed = json.loads(body, parse_float=whole)
         except (ValueError, RecursionError) as exc:  # malformed, too deep, or an integer too long
             raise ValidationFailed("body: malformed JSON") from exc
+        if whole.found:
+            body = json.dumps(parsed, ensure_ascii=False)
     return str(body)
+
+
+class _WholeNumbers:
+    """JSON has one kind of number, and JSON Schema calls 3.0 an integer: a number written with a zero
+    fraction is handed on as an integer, so an integer field takes it (1.5 stays a float, and is refused)."""
+
+    LARGEST = 10**18  # beyond this it stays a float (and a range check refuses it)
+
+    def __init__(self) -> None:
+        self.found = False
+
+    def __call__(self, text: str) -> float | int:
+        number = float(text)
+        if number.is_integer() and abs(number) <= self.LARGEST:
+            self.found = True
+            return int(Decimal(text))
+        return number
 
 
 def admit(event: dict[str, Any], policy: Mapping[str, Access]) -> Principal | None:

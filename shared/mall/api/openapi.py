@@ -73,6 +73,19 @@ def _idempotency_header() -> dict[str, Any]:
     }
 
 
+def _codes_answered(status: int, codes: list[str], access: Access | None) -> list[str]:
+    """The codes of `status` a route can answer: a public route refuses credentials (a login code), never
+    a token or a role; only a rate-limited route answers 429."""
+    public = access is None or access.public
+    if public and status == 403:
+        return []
+    if public and status == 401:
+        return [code for code in codes if code != "UNAUTHENTICATED"]
+    if status == 429 and (access is None or access.limited is None):
+        return []
+    return codes
+
+
 def contract_document(generated: str, policy: Mapping[str, Access]) -> str:
     doc = json.loads(generated)
     doc.setdefault("components", {}).setdefault("schemas", {})["Error"] = _ERROR_SCHEMA
@@ -83,11 +96,9 @@ def contract_document(generated: str, policy: Mapping[str, Access]) -> str:
             responses = operation.setdefault("responses", {})
             responses.pop("422", None)  # validation errors are 400 here
             for status, names in codes.items():
-                if status in (401, 403) and (access is None or access.public):
-                    continue
-                if status == 429 and (access is None or access.limited is None):
-                    continue  # only rate-limited routes answer 429
-                responses.setdefault(str(status), _error_response(status, names))
+                answered = _codes_answered(status, names, access)
+                if answered:
+                    responses.setdefault(str(status), _error_response(status, answered))
             if "429" in responses:
                 responses["429"]["headers"] = _RETRY_AFTER
             responses.setdefault("503", _UNAVAILABLE)
