@@ -28,12 +28,19 @@ def main() -> None:
         meter = Meter(dynamo.client())
 
         def call(
-            folder: str, method: str, path: str, body: Any = None, token: str | None = None, **h: str
+            folder: str,
+            method: str,
+            path: str,
+            body: Any = None,
+            token: str | None = None,
+            expect: int | None = None,
+            **h: str,
         ) -> Any:
             response = load_handler(folder).lambda_handler(
                 http_event(method, path, body, token, None, h), FakeContext()
             )
-            assert response["statusCode"] < 300, response
+            ok = response["statusCode"] == expect if expect else response["statusCode"] < 300
+            assert ok, response
             return json.loads(response["body"]) if response.get("body") else None
 
         rows: list[tuple[str, str, float]] = []
@@ -68,6 +75,16 @@ def main() -> None:
             token=call("auth_login", "POST", "/auth/login", {"code": "dev:w"})["token"],
         )
         measure("POST /sign-in", lambda: call("sign_in", "POST", "/sign-in", token=member))
+        measure(
+            "POST /sign-in refused (409, pays for its rate count)",
+            lambda: call("sign_in", "POST", "/sign-in", token=member, expect=409),
+        )
+        for _ in range(8):
+            call("sign_in", "POST", "/sign-in", token=member, expect=409)
+        measure(
+            "POST /sign-in over the rate limit (429)",
+            lambda: call("sign_in", "POST", "/sign-in", token=member, expect=429),
+        )
         for i in range(120):  # history does not change the cost of a spend
             earn = {"memberId": "bench", "eventId": f"h{i}", "kind": "TASK", "points": 1}
             call("earn", "POST", "/earn", earn, service)
@@ -129,6 +146,9 @@ def main() -> None:
         from mall.services.flash_sales import settle
 
         measure("settle one claim (queue consumer)", lambda: settle(claimed["claimId"]))
+        from mall.services.reconcile import reconcile
+
+        measure("ReconcileFunction (first run: 3 accounts touched today)", lambda: reconcile(lambda: 900_000))
 
     print("| operation | DynamoDB round trips | consumed capacity units |")
     print("|---|---|---|")
