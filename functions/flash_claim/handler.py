@@ -10,6 +10,7 @@ from mall.api.wire.flash_sales import ClaimView
 from mall.domain.rate_limits import Limited
 from mall.observability import logger, metrics
 from mall.services.flash_sales import ClaimRequest, claim
+from mall.services.rate_limits import charge_alone
 
 routes = Routes()
 
@@ -29,4 +30,4 @@ def post_claim(saleId: Id, key: IdempotencyKey, who: Caller) -> ClaimView:
     return ClaimView.of(queued)
 
 
-lambda_handler = entrypoint(make_app(routes))
+lambda_handler = entrypoint(make_app(routes, count_refused=charge_alone))

@@ -8,6 +8,7 @@ from mall.api.idempotency import IdempotencyKey
 from mall.api.wire.orders import OrderView, RedeemBody
 from mall.domain.rate_limits import Limited
 from mall.observability import logger, metrics
+from mall.services.rate_limits import charge_alone
 from mall.services.redemption import RedeemRequest, redeem
 
 routes = Routes()
@@ -28,4 +29,4 @@ def post_redemption(body: RedeemBody, key: IdempotencyKey, who: Caller) -> Order
     return OrderView.of(order)
 
 
-lambda_handler = entrypoint(make_app(routes))
+lambda_handler = entrypoint(make_app(routes, count_refused=charge_alone))

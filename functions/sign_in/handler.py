@@ -8,6 +8,7 @@ from mall.api.wire.members import SignInResultView
 from mall.domain.rate_limits import Limited
 from mall.observability import logger, metrics
 from mall.services.earning import daily_sign_in
+from mall.services.rate_limits import charge_alone
 
 routes = Routes()
 
@@ -20,4 +21,4 @@ def post_sign_in(who: Caller) -> SignInResultView:
     return SignInResultView.of(result)
 
 
-lambda_handler = entrypoint(make_app(routes))
+lambda_handler = entrypoint(make_app(routes, count_refused=charge_alone))

@@ -23,7 +23,16 @@ import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
 from local_stack.events import sqs_event
-from tests.conftest import Clock, FakeContext, Tokens, _drain, _empty_tables, http_event, load_handler
+from tests.conftest import (
+    Clock,
+    FakeContext,
+    Tokens,
+    _drain,
+    _empty_tables,
+    http_event,
+    load_handler,
+    through_gateway,
+)
 from tests.faults import Crash, Faults
 
 CUP = {
@@ -55,9 +64,11 @@ class World:
         self.service = tokens.service()
 
     def http(self, folder: str, method: str, path: str, body: Any = None, token: str | None = None, **h: str):
-        response = load_handler(folder).lambda_handler(
-            http_event(method, path, body, token, None, h), FakeContext()
-        )
+        event = http_event(method, path, body, token, None, h)
+        stopped = through_gateway(event)
+        if stopped is not None:
+            return Answer(*stopped)
+        response = load_handler(folder).lambda_handler(event, FakeContext())
         return Answer(response["statusCode"], json.loads(response["body"]), response.get("headers") or {})
 
     def job(self, folder: str, event: Any = None) -> Any:

@@ -9,14 +9,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.conftest import Clock, FakeContext, Invoke, Tokens, http_event, load_handler
+from tests.conftest import Clock, FakeContext, Invoke, Tokens, http_event, load_handler, through_gateway
 
 
 def call(folder: str, method: str, path: str, body: Any = None, token: str | None = None, **headers: str):
     """Like `invoke`, with the response headers too."""
-    response = load_handler(folder).lambda_handler(
-        http_event(method, path, body, token, None, headers), FakeContext()
-    )
+    event = http_event(method, path, body, token, None, headers)
+    stopped = through_gateway(event)
+    if stopped is not None:
+        return stopped[0], stopped[1], {}
+    response = load_handler(folder).lambda_handler(event, FakeContext())
     return response["statusCode"], json.loads(response["body"]), response.get("headers") or {}
 
 

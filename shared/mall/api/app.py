@@ -23,9 +23,9 @@ from mall.api.idempotency import REFUSED_BEFORE_USE_CASE
 from mall.auth.tokens import Principal, Role
 from mall.auth.wechat import WeChatUnavailable
 from mall.data.retry import Retry, is_throttled
+from mall.domain.rate_limits import Limited
 from mall.errors import Contention, DomainError, RateLimited
 from mall.observability import logger, metrics, tracer
-from mall.services.rate_limits import charge_alone
 from mall.settings import settings
 
 # UTF-8 JSON: product names and notes come back as written, not as \uXXXX escapes.
@@ -40,6 +40,12 @@ def error(status: int, code: str, message: str, headers: dict[str, str] | None =
         body={"error": {"code": code, "message": message}},
         headers=headers,
     )
+
+
+def busy(message: str) -> Response:
+    """503 CONTENTION with Retry-After: contention or throttling outlasted the retries (never a 500)."""
+    metrics.add_metric(name="Error.CONTENTION", unit="Count", value=1)  # alarmed on (template.yaml)
+    return error(503, "CONTENTION", message, {"Retry-After": "1"})
 
 
 def refusal(exc: DomainError) -> Response:
@@ -71,9 +77,15 @@ class Api:
 
     resolver: APIGatewayHttpResolver
     policy: dict[str, Access]
+    count_refused: CountRefused | None = None
 
 
-def make_app(*routes: Routes) -> Api:
+# Counts a request refused before its use case ran (`mall.services.rate_limits.charge_alone`). A function
+# with rate-limited routes hands it to `make_app`, so only those functions reach (and may make) its writes.
+CountRefused = Callable[[str, Limited], None]
+
+
+def make_app(*routes: Routes, count_refused: CountRefused | None = None) -> Api:
     resolver = APIGatewayHttpResolver(enable_validation=True, serializer=serialize)
     policy: dict[str, Access] = {}
     for group in routes:
@@ -85,8 +97,9 @@ def make_app(*routes: Routes) -> Api:
         is what counts the others): RATE_LIMITED if the member is over the limit already."""
         access = gate.declared_access(resolver.current_event.raw_event, policy)
         principal = resolver.context.get(PRINCIPAL)
-        if access and access.limited and isinstance(principal, Principal) and principal.role is Role.MEMBER:
-            charge_alone(principal.subject, access.limited)
+        limited = access.limited if access else None
+        if limited and count_refused and isinstance(principal, Principal) and principal.role is Role.MEMBER:
+            count_refused(principal.subject, limited)
 
     @resolver.exception_handler(DomainError)
     def _refused(exc: DomainError) -> Response:
@@ -112,13 +125,13 @@ def make_app(*routes: Routes) -> Api:
     @resolver.exception_handler(Contention)
     def _contention(exc: Contention) -> Response:
         logger.warning("contention budget exhausted", extra={"detail": str(exc)})
-        return error(503, "CONTENTION", "too many concurrent changes, retry shortly", {"Retry-After": "1"})
+        return busy("too many concurrent changes, retry shortly")
 
     @resolver.exception_handler(Retry)
     def _lost_race(exc: Retry) -> Response:
         """A lost race outside a retry loop (a bug, but the client's answer is still 'retry', not 500)."""
         logger.error("lost race escaped its use case", extra={"detail": repr(exc)})
-        return error(503, "CONTENTION", "too many concurrent changes, retry shortly", {"Retry-After": "1"})
+        return busy("too many concurrent changes, retry shortly")
 
     @resolver.exception_handler(ClientError)
     def _throttled(exc: ClientError) -> Response:
@@ -127,7 +140,7 @@ def make_app(*routes: Routes) -> Api:
         if not is_throttled(exc):
             raise exc
         logger.warning("throttled", extra={"detail": str(exc)})
-        return error(503, "CONTENTION", "the data store is busy, retry shortly", {"Retry-After": "1"})
+        return busy("the data store is busy, retry shortly")
 
     @resolver.exception_handler(WeChatUnavailable)
     def _wechat(exc: WeChatUnavailable) -> Response:
@@ -136,13 +149,15 @@ def make_app(*routes: Routes) -> Api:
             503, "UPSTREAM_UNAVAILABLE", "WeChat is not answering, retry shortly", {"Retry-After": "2"}
         )
 
-    return Api(resolver, policy)
+    return Api(resolver, policy, count_refused)
 
 
 def entrypoint(api: Api) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
     """The Lambda handler: the gate, then the routes; correlation id in every log line, metrics flushed,
     traced without recording responses (they carry tokens and addresses)."""
     settings()  # a misconfigured environment fails the cold start, not the first request
+    if api.count_refused is None and any(access.limited for access in api.policy.values()):
+        raise RuntimeError("rate-limited routes need make_app(..., count_refused=charge_alone)")
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
     @tracer.capture_lambda_handler(capture_response=False)

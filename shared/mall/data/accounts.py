@@ -209,9 +209,9 @@ def write_counts(account: Account) -> None:
     """Only the request counters, in one UpdateItem (a refused request pays this write of its own);
     `LostRace` if the account changed since it was read."""
     item = _item(account)
-    request = item.get_update_kwargs_from_instance(actions=dynamo.assign(item, ("rate_counts",)))
+    unchanged = AccountItem.version == account.version  # the version moves on by one with the write
     try:
-        dynamo.client().update_item(**request)
+        dynamo.update(item, dynamo.assign(item, ("rate_counts",)), condition=unchanged)
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
             raise LostRace from exc
