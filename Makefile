@@ -95,7 +95,7 @@ openapi: deps
 	$(PY) -m tools.openapi
 
 bench: deps
-	$(PY) -m tests.bench.round_trips
+	$(PY) -m tests.bench $(ARGS)
 
 # After changing the dependencies in pyproject.toml: recompile both locks (shared/requirements.txt,
 # which SAM builds the layer from, is a link to requirements.txt), and the SAM CLI's own lock.

@@ -41,6 +41,11 @@ class Invocation:
     event: Any
     sys_path: tuple[str, ...] = ()
     request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    # Set on the message that starts an environment: load the handler (Lambda's init phase), run nothing.
+    init_type: str | None = None
+    # A function no request waits for (queue, stream, schedule): on AWS it runs on capacity of its own;
+    # on one small machine its environments yield the CPU to those answering requests.
+    background: bool = False
 
 
 @dataclass(frozen=True)
@@ -77,12 +82,19 @@ class LocalLambdaContext(LambdaContext):
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
+BACKGROUND_NICENESS = 10  # a lower CPU priority for background functions' environments
+
 _handlers: dict[tuple[str, str, str], Any] = {}
 _base_env: dict[str, str] = {}
+_init_type: dict[str, str] = {}  # how this environment was started: "on-demand" or "provisioned-concurrency"
 
 
 def serve(conn: Connection, sys_path: list[str], log_file: str | None) -> None:
-    """Worker main loop: ``(\"started\",)`` once the handler is loaded, then ``(\"done\", ok, json)``."""
+    """Worker main loop.
+
+    An init message (``init_type`` set) loads the handler and answers ``("ready",)``; an invocation answers
+    ``("started",)`` once the handler is loaded, then ``("done", ok, json)``.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the parent stops us.
     _redirect_output(log_file)
     sys.path[:0] = [p for p in sys_path if p not in sys.path]
@@ -95,7 +107,10 @@ def serve(conn: Connection, sys_path: list[str], log_file: str | None) -> None:
             return
         if inv is None:
             return
-        conn.send(_invoke(inv, conn))
+        if inv.init_type is not None:
+            conn.send(_init(inv))
+        else:
+            conn.send(_invoke(inv, conn))
 
 
 def _redirect_output(log_file: str | None) -> None:
@@ -111,13 +126,33 @@ def _redirect_output(log_file: str | None) -> None:
         stream.reconfigure(line_buffering=True)  # type: ignore[union-attr]
 
 
-def _invoke(inv: Invocation, conn: Connection) -> tuple[str, bool, str]:
+def _init(inv: Invocation) -> tuple[str]:
+    """Lambda's init phase ahead of the first request; an import error is reported by that request."""
+    _init_type["type"] = inv.init_type or "on-demand"
+    if inv.background:
+        os.nice(BACKGROUND_NICENESS)
+    _enter(inv)
+    try:
+        _load(inv)
+    except Exception as exc:
+        print(f"[ERROR] Runtime.ImportModuleError during init: {inv.function_name}: {exc}", file=sys.stderr)
+    return ("ready",)
+
+
+def _enter(inv: Invocation) -> None:
+    """The function's environment: its variables only, its code directory, its layers on the path."""
     os.environ.clear()
     os.environ.update(_base_env)
     os.environ.update(inv.env)
+    if "type" in _init_type:
+        os.environ["AWS_LAMBDA_INITIALIZATION_TYPE"] = _init_type["type"]
     time.tzset()
     os.chdir(inv.code_dir)
     sys.path[:0] = [p for p in inv.sys_path if p not in sys.path]
+
+
+def _invoke(inv: Invocation, conn: Connection) -> tuple[str, bool, str]:
+    _enter(inv)
     try:
         handler = _load(inv)
     except Exception as exc:

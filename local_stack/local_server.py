@@ -27,7 +27,7 @@ from typing import Any
 from local_stack import DEFAULT_STATE_DIR, DEFAULT_TEMPLATE, LOCAL_REGION, REPO_ROOT, clock
 from local_stack.authorizer import Authorizers, authorizer_invoke
 from local_stack.engines import Engines, EngineUnavailable, start_engines
-from local_stack.gateway import Backend, GatewayServer
+from local_stack.gateway import IDLE_TIMEOUT_SECONDS, Backend, GatewayServer
 from local_stack.lambda_runtime import Invocation, InvocationResult
 from local_stack.resources import create_resources
 from local_stack.routing import Router
@@ -40,14 +40,15 @@ from local_stack.template import (
     TemplateError,
     environment_of,
     load_template,
+    provisioned_concurrency,
     resolve,
 )
-from local_stack.workers import WorkerPool
+from local_stack.workers import WorkerPool, default_caps
 
 log = logging.getLogger(__name__)
 
 DEFAULT_PORT = 3000
-DEFAULT_WORKERS = 8
+DEFAULT_WORKERS, DEFAULT_FUNCTION_WORKERS = default_caps()
 LOG_ROTATE_BYTES = 20 * 1024 * 1024
 
 Seed = Callable[[str], None]
@@ -70,6 +71,7 @@ class Stack:
     invoker: FunctionInvoker
     dynamodb_is_moto: bool = False
     consumers: list[Consumer] = field(default_factory=list)
+    provisioned: dict[str, int] = field(default_factory=dict)  # environments started before ready
 
     @property
     def table_name(self) -> str:
@@ -86,25 +88,34 @@ class FunctionInvoker:
 
     def __init__(self, template: StackTemplate, envs: Mapping[str, dict[str, str]], pool: WorkerPool) -> None:
         self._functions = {fn.logical_id: fn for fn in template.functions}
+        # Requests wait for functions with routes and for the API's authorizers; the rest is background.
+        authorizers = {spec.function for spec in template.authorizers.values()}
+        self._background = {fn.logical_id for fn in template.functions if not fn.routes} - authorizers
         self._envs = envs
         self._pool = pool
         self._sys_path = tuple(str(p) for p in (*template.layer_dirs, template.root))
 
     def invoke(self, function: str, event: Any) -> InvocationResult:
+        return self._pool.invoke(self.invocation(function, event))
+
+    def provision(self, function: str, count: int) -> int:
+        """Start ``count`` initialised environments of ``function`` (provisioned concurrency)."""
+        return self._pool.provision(self.invocation(function, None), count)
+
+    def invocation(self, function: str, event: Any) -> Invocation:
         fn = self._functions[function]
-        return self._pool.invoke(
-            Invocation(
-                function_name=fn.logical_id,
-                package=fn.package,
-                code_dir=str(fn.code_dir),
-                module=fn.module,
-                attribute=fn.attribute,
-                timeout=fn.timeout,
-                memory_size=fn.memory_size,
-                env=self._envs[function],
-                event=event,
-                sys_path=self._sys_path,
-            )
+        return Invocation(
+            function_name=fn.logical_id,
+            package=fn.package,
+            code_dir=str(fn.code_dir),
+            module=fn.module,
+            attribute=fn.attribute,
+            timeout=fn.timeout,
+            memory_size=fn.memory_size,
+            env=self._envs[function],
+            event=event,
+            sys_path=self._sys_path,
+            background=fn.logical_id in self._background,
         )
 
 
@@ -165,7 +176,10 @@ def running_stack(
     *,
     template_path: Path = DEFAULT_TEMPLATE,
     port: int = 0,
-    workers: int = 4,
+    workers: int = DEFAULT_WORKERS,
+    function_workers: int | None = None,
+    parameters: Mapping[str, str] | None = None,
+    idle_timeout: int | None = None,
     data_dir: Path | None = None,
     reset: bool = False,
     allow_moto_dynamodb: bool | None = None,
@@ -175,21 +189,31 @@ def running_stack(
 ) -> Iterator[Stack]:
     """Start everything in the background, yield a :class:`Stack`, and tear it all down on exit.
 
-    ``port=0`` picks a free port.  ``seed`` is True (use ``local_stack/seed.py`` if present), False, or a
-    ``seed(base_url)`` callable.  ``log_file`` True appends handler output to ``state_dir/stack.log``,
-    a path appends there, None/False leaves it on this process's stderr.
+    ``port=0`` picks a free port.  ``workers`` caps the environments of all functions together,
+    ``function_workers`` those of one function (default: the smaller of ``workers`` and this machine's
+    default); ``parameters`` overrides template parameters as ``sam deploy --parameter-overrides`` does.
+    ``seed`` is True (use ``local_stack/seed.py`` if present), False, or a ``seed(base_url)`` callable.
+    ``log_file`` True appends handler output to ``state_dir/stack.log``, a path appends there, None/False
+    leaves it on this process's stderr.  ``idle_timeout`` closes HTTP connections idle that long.
     """
     started = time.monotonic()
     state_dir.mkdir(parents=True, exist_ok=True)
     with contextlib.ExitStack() as cleanup:
-        server = GatewayServer(("127.0.0.1", port))
-        cleanup.callback(server.server_close)
+        server = GatewayServer(("127.0.0.1", port), idle_timeout=idle_timeout or IDLE_TIMEOUT_SECONDS)
+        cleanup.callback(server.shutdown)
         url = f"http://127.0.0.1:{server.port}"
         clock_file = state_dir / f"clock-{server.port}.json"
         clock.reset(clock_file)
         cleanup.callback(clock.reset, clock_file)
         handler_log = _open_log(state_dir / "stack.log" if log_file is True else log_file or None, url)
-        pool = cleanup.enter_context(WorkerPool(workers, sys_path=[str(REPO_ROOT)], log_file=handler_log))
+        pool = cleanup.enter_context(
+            WorkerPool(
+                workers,
+                per_function=function_workers or min(workers, DEFAULT_FUNCTION_WORKERS),
+                sys_path=[str(REPO_ROOT)],
+                log_file=handler_log,
+            )
+        )
         with ThreadPoolExecutor(1) as background:  # parse the template while the JVM boots
             parsed = background.submit(load_template, template_path)
             engines: Engines = cleanup.enter_context(
@@ -197,7 +221,7 @@ def running_stack(
                     data_dir=data_dir, reset=reset, allow_moto_dynamodb=allow_moto_dynamodb, log_dir=state_dir
                 )
             )
-            template = parsed.result()
+            template = parsed.result().with_parameters(parameters or {})
         for warning in template.warnings:
             log.warning("template: %s", warning)
         resources = create_resources(
@@ -219,12 +243,11 @@ def running_stack(
             invoke=invoker.invoke,
             jobs={fn.logical_id: fn.schedules[0] for fn in template.functions if fn.schedules},
             clock_file=clock_file,
+            environments=pool.status,
             authorizers=Authorizers(template.authorizers, authorizer_invoke(invoker.invoke)),
         )
         serving = threading.Thread(target=server.serve_forever, name="http-front-door", daemon=True)
         serving.start()
-        cleanup.callback(pool.close)  # runs before the engines stop, so no invocation sees them vanish
-        cleanup.callback(server.shutdown)
         stack = Stack(
             url=url,
             port=server.port,
@@ -238,9 +261,12 @@ def running_stack(
             invoker=invoker,
             dynamodb_is_moto=engines.dynamodb_is_moto,
         )
-        cleanup.callback(_stop_consumers, stack.consumers)
+        # Stop in an order that never waits on work in flight: no new requests or polls, then every
+        # environment (busy ones killed), then the threads that were waiting on them; engines last.
+        cleanup.callback(_stop, server, pool, stack.consumers)
         _start_consumers(stack.consumers, template, resources, engines.moto_endpoint, invoker)
         _start_stream_consumers(stack.consumers, template, resources, engines.dynamodb_endpoint, invoker)
+        stack.provisioned = _provision(template, resources, invoker)
         _run_seed(seed, url)
         log.info("local stack ready at %s in %.1f s", url, time.monotonic() - started)
         yield stack
@@ -325,11 +351,34 @@ def _start_stream_consumers(
             consumers.append(consumer)
 
 
-def _stop_consumers(consumers: list[Consumer]) -> None:
+def _provision(
+    template: StackTemplate, resources: Mapping[str, Physical], invoker: FunctionInvoker
+) -> dict[str, int]:
+    """Start every function's provisioned concurrency, initialised, before the stack says it is ready."""
+    wanted = {fn.logical_id: provisioned_concurrency(fn, template, resources) for fn in template.functions}
+    wanted = {name: count for name, count in wanted.items() if count}
+    if not wanted:
+        return {}
+    started = time.monotonic()
+    with ThreadPoolExecutor(len(wanted)) as starting:
+        counts = dict(zip(wanted, starting.map(invoker.provision, wanted, wanted.values()), strict=True))
+    log.info(
+        "provisioned concurrency in %.1f s: %s",
+        time.monotonic() - started,
+        ", ".join(f"{name} {count}" for name, count in counts.items()),
+    )
+    return counts
+
+
+def _stop(server: GatewayServer, pool: WorkerPool, consumers: list[Consumer]) -> None:
     for consumer in consumers:
         consumer.stop()
+    server.stop_accepting()
+    pool.close()
+    server.shutdown(timeout=2)
+    deadline = time.monotonic() + 2
     for consumer in consumers:
-        consumer.join(15)
+        consumer.join(max(0.0, deadline - time.monotonic()))
 
 
 def _run_seed(seed: bool | Seed, url: str) -> None:
@@ -360,9 +409,15 @@ def _banner(stack: Stack, seconds: float, log_target: str) -> str:
         f"  SQS + Secrets Manager (moto): {stack.moto_endpoint}",
         f"  handler logs: {log_target}",
         f"  pages: {stack.url}/docs/ (API explorer)  {stack.url}/console/ (operations)  {stack.url}/member/",
+        *(
+            [f"  provisioned (warm): {', '.join(f'{fn} {n}' for fn, n in stack.provisioned.items())}"]
+            if stack.provisioned
+            else []
+        ),
         "Routes:",
         *(f"  {key:32} {fn}" for key, fn in routes),
         '  POST /_local/clock {"now": ISO-8601}   GET|DELETE /_local/clock',
+        "  GET /_local/environments   (warm and starting environments per function)",
         *(f"  POST /_local/jobs/{fn.logical_id}/run" for fn in stack.template.functions if fn.schedules),
         "Try:",
     ]
@@ -388,7 +443,22 @@ def main(argv: list[str] | None = None) -> int:
         "--workers",
         type=int,
         default=int(os.environ.get("LOCAL_WORKERS", DEFAULT_WORKERS)),
-        help="worker processes, i.e. concurrent invocations (env LOCAL_WORKERS)",
+        help="execution environments (worker processes) of all functions together, i.e. concurrent "
+        f"invocations (env LOCAL_WORKERS; default {DEFAULT_WORKERS} on this machine)",
+    )
+    parser.add_argument(
+        "--function-workers",
+        type=int,
+        default=int(os.environ.get("LOCAL_FUNCTION_WORKERS") or 0) or None,
+        help="execution environments of one function (env LOCAL_FUNCTION_WORKERS; default "
+        f"{DEFAULT_FUNCTION_WORKERS} on this machine)",
+    )
+    parser.add_argument(
+        "--parameter-overrides",
+        nargs="+",
+        default=[],
+        metavar="KEY=VALUE",
+        help="template parameters, as for sam deploy (e.g. FlashSaleProvisionedConcurrency=8)",
     )
     parser.add_argument("--data", type=Path, help="persist DynamoDB tables (and generated secrets) here")
     parser.add_argument("--reset", action="store_true", help="wipe --data before starting")
@@ -402,6 +472,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--log-file", type=Path, help="write handler output here instead of stderr")
     parser.add_argument("--no-seed", action="store_true", help="do not run local_stack/seed.py")
     args = parser.parse_args(argv)
+    overrides = dict(item.partition("=")[::2] for item in args.parameter_overrides)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     stop = threading.Event()
     ready = threading.Event()
@@ -419,6 +490,8 @@ def main(argv: list[str] | None = None) -> int:
             template_path=args.template,
             port=args.port,
             workers=args.workers,
+            function_workers=args.function_workers,
+            parameters=overrides,
             data_dir=args.data,
             reset=args.reset,
             allow_moto_dynamodb=args.allow_moto_dynamodb,

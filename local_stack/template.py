@@ -121,6 +121,9 @@ class FunctionSpec:
     schedules: tuple[ScheduleEvent, ...] = ()
     queues: tuple[SqsEvent, ...] = ()
     streams: tuple[StreamEvent, ...] = ()
+    # ``ProvisionedConcurrencyConfig`` as written (intrinsics unresolved); SAM applies it to the alias
+    # that ``AutoPublishAlias`` publishes, so it only counts together with one.
+    provisioned_concurrency: Any = None
 
     @property
     def module(self) -> str:
@@ -199,6 +202,7 @@ class StackTemplate:
     layer_dirs: tuple[Path, ...]
     warnings: tuple[str, ...] = ()
     global_environment: Mapping[str, Any] = field(default_factory=dict)
+    conditions: Mapping[str, Any] = field(default_factory=dict)
     authorizers: Mapping[str, AuthorizerSpec] = field(default_factory=dict)
 
     @property
@@ -210,6 +214,15 @@ class StackTemplate:
             if fn.logical_id == logical_id:
                 return fn
         raise KeyError(logical_id)
+
+    def with_parameters(self, overrides: Mapping[str, str]) -> StackTemplate:
+        """The template deployed with ``--parameter-overrides``: only declared parameters may be set."""
+        unknown = sorted(set(overrides) - set(self.parameters))
+        if unknown:
+            raise TemplateError(
+                f"no such parameter: {', '.join(unknown)} (declared: {', '.join(self.parameters)})"
+            )
+        return replace(self, parameters={**self.parameters, **{k: str(v) for k, v in overrides.items()}})
 
 
 @dataclass(frozen=True)
@@ -257,6 +270,7 @@ def load_template(path: Path) -> StackTemplate:
         layer_dirs=tuple(_layer_dir(v, path.parent) for _, v in _of_type(resources, LAYER_TYPE)),
         warnings=tuple(warnings),
         global_environment=(function_globals.get("Environment") or {}).get("Variables") or {},
+        conditions=doc.get("Conditions") or {},
         authorizers=authorizers,
     )
 
@@ -290,19 +304,41 @@ def sam_merge(global_value: Any, local_value: Any) -> Any:
     return local_value
 
 
+NO_VALUE: Any = None  # what ``!Ref AWS::NoValue`` resolves to: the property is left out
+
+
 def resolve(value: Any, template: StackTemplate, physical: Mapping[str, Physical]) -> Any:
-    """Resolve ``Ref``/``Fn::GetAtt``/``Fn::Sub``/``Fn::Join``/``Fn::Select`` against local resources."""
+    """Resolve ``Ref``/``Fn::GetAtt``/``Fn::Sub``/``Fn::Join``/``Fn::Select`` against local resources, and
+    ``Fn::If`` against the template's ``Conditions``."""
     if isinstance(value, list):
-        return [resolve(v, template, physical) for v in value]
+        return [r for r in (resolve(v, template, physical) for v in value) if r is not NO_VALUE]
     if not isinstance(value, dict):
         return value
     if len(value) == 1:
         ((key, arg),) = value.items()
         if key in _INTRINSICS:
             return _INTRINSICS[key](arg, template, physical)
-        if key.startswith("Fn::") or key == "Condition":
+        if key.startswith("Fn::"):
             raise TemplateError(f"{key} is not supported by the local runner")
-    return {k: resolve(v, template, physical) for k, v in value.items()}
+    resolved = {k: resolve(v, template, physical) for k, v in value.items()}
+    return {k: v for k, v in resolved.items() if v is not NO_VALUE}
+
+
+def condition(name: str, template: StackTemplate, physical: Mapping[str, Physical]) -> bool:
+    """The value of one of the template's ``Conditions``."""
+    if name not in template.conditions:
+        raise TemplateError(f"no such condition: {name}")
+    return bool(resolve(template.conditions[name], template, physical))
+
+
+def _if(arg: Any, template: StackTemplate, physical: Mapping[str, Physical]) -> Any:
+    name, when_true, when_false = arg
+    return resolve(when_true if condition(str(name), template, physical) else when_false, template, physical)
+
+
+def _equals(arg: Any, template: StackTemplate, physical: Mapping[str, Physical]) -> bool:
+    left, right = (resolve(v, template, physical) for v in arg)
+    return str(left) == str(right)  # parameters are strings; a literal 0 in the template equals "0"
 
 
 def _join(arg: Any, template: StackTemplate, physical: Mapping[str, Physical]) -> str:
@@ -332,7 +368,9 @@ PSEUDO_PARAMETERS = {
 }
 
 
-def _ref(name: str, template: StackTemplate, physical: Mapping[str, Physical]) -> str:
+def _ref(name: str, template: StackTemplate, physical: Mapping[str, Physical]) -> Any:
+    if name == "AWS::NoValue":
+        return NO_VALUE
     if name in PSEUDO_PARAMETERS:
         return PSEUDO_PARAMETERS[name]
     if name in template.parameters:
@@ -374,7 +412,7 @@ def _sub(arg: Any, template: StackTemplate, physical: Mapping[str, Physical]) ->
             return str(values[name])
         if "." in name and name.split(".", 1)[0] in template.resource_types:
             return _getatt(*_getatt_parts(name), physical)
-        return _ref(name, template, physical)
+        return str(_ref(name, template, physical))
 
     return _SUB_VARIABLE.sub(replace, str(text))
 
@@ -385,6 +423,12 @@ _INTRINSICS: dict[str, Callable[[Any, StackTemplate, Mapping[str, Physical]], An
     "Fn::Sub": _sub,
     "Fn::Join": _join,
     "Fn::Select": _select,
+    "Fn::If": _if,
+    "Fn::Equals": _equals,
+    "Fn::Not": lambda arg, template, physical: not resolve(arg[0], template, physical),
+    "Fn::And": lambda arg, template, physical: all(resolve(v, template, physical) for v in arg),
+    "Fn::Or": lambda arg, template, physical: any(resolve(v, template, physical) for v in arg),
+    "Condition": lambda arg, template, physical: condition(str(arg), template, physical),
 }
 
 
@@ -458,6 +502,10 @@ def _function(
                 streams.append(stream)
         else:
             warnings.append(f"{logical_id}.{name}: event type {kind} is not emulated locally")
+    provisioned = props.get("ProvisionedConcurrencyConfig")
+    if provisioned is not None and not props.get("AutoPublishAlias"):
+        warnings.append(f"{logical_id}: ProvisionedConcurrencyConfig needs AutoPublishAlias; ignored")
+        provisioned = None
     code_dir = (root / code_uri).resolve()
     return FunctionSpec(
         logical_id=logical_id,
@@ -471,7 +519,26 @@ def _function(
         schedules=tuple(schedules),
         queues=tuple(queues),
         streams=tuple(streams),
+        provisioned_concurrency=provisioned,
     )
+
+
+def provisioned_concurrency(
+    fn: FunctionSpec, template: StackTemplate, physical: Mapping[str, Physical]
+) -> int:
+    """How many environments ``fn`` keeps initialised (0 when its config resolves to ``AWS::NoValue``)."""
+    config = resolve(fn.provisioned_concurrency, template, physical)
+    if not config:
+        return 0
+    try:
+        count = int(config["ProvisionedConcurrentExecutions"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise TemplateError(f"{fn.logical_id}: ProvisionedConcurrencyConfig {config!r} is invalid") from exc
+    if count < 1:
+        raise TemplateError(
+            f"{fn.logical_id}: ProvisionedConcurrentExecutions must be at least 1 (AWS's rule)"
+        )
+    return count
 
 
 def _route_authorizer(event: Mapping[str, Any], apis: Mapping[str, Mapping[str, Any]]) -> str | None:

@@ -25,6 +25,7 @@ class Meter:
     def __init__(self, client: Any) -> None:
         self.calls: Counter[str] = Counter()
         self.capacity = 0.0
+        self.items_read = 0  # items the engine read: scanned by queries, found by gets
         events = client.meta.events
         events.register("provide-client-params.dynamodb.*", self._ask_capacity)
         events.register("after-call.dynamodb.*", self._count)
@@ -35,6 +36,7 @@ class Meter:
 
     def _count(self, parsed: dict[str, Any], model: Any, **_: Any) -> None:
         self.calls[model.name] += 1
+        self.items_read += _items_read(model.name, parsed)
         consumed = parsed.get("ConsumedCapacity")
         if consumed is None and "CancellationReasons" in parsed.get("Error", {}):
             return
@@ -44,7 +46,19 @@ class Meter:
     def reset(self) -> None:
         self.calls.clear()
         self.capacity = 0.0
+        self.items_read = 0
 
     @property
     def round_trips(self) -> int:
         return sum(self.calls.values())
+
+
+def _items_read(operation: str, parsed: dict[str, Any]) -> int:
+    if operation in ("Query", "Scan"):
+        return int(parsed.get("ScannedCount", 0))
+    if operation == "GetItem":
+        return 1 if "Item" in parsed else 0
+    if operation in ("BatchGetItem", "TransactGetItems"):
+        found = parsed.get("Responses", {})
+        return sum(len(items) for items in found.values()) if isinstance(found, dict) else len(found)
+    return 0

@@ -25,7 +25,7 @@ from mall.auth.wechat import WeChatUnavailable
 from mall.data.retry import Retry, is_throttled
 from mall.domain.rate_limits import Limited
 from mall.errors import Contention, DomainError, RateLimited
-from mall.observability import logger, metrics, tracer
+from mall.observability import logger, metrics, traced
 from mall.settings import settings
 
 # UTF-8 JSON: product names and notes come back as written, not as \uXXXX escapes.
@@ -160,7 +160,7 @@ def entrypoint(api: Api) -> Callable[[dict[str, Any], LambdaContext], dict[str, 
         raise RuntimeError("rate-limited routes need make_app(..., count_refused=charge_alone)")
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
-    @tracer.capture_lambda_handler(capture_response=False)
+    @partial(traced, capture_response=False)
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         try:
