@@ -25,7 +25,13 @@ StatusFilter = Annotated[
 ]
 
 
-@routes.get("/admin/orders", allow=ADMIN, summary="Orders waiting to ship, or one member's", tags=["admin"])
+@routes.get(
+    "/admin/orders",
+    allow=ADMIN,
+    summary="Orders waiting to ship, or one member's",
+    description="Give exactly one of `memberId` and `status` (neither or both: 400 VALIDATION_ERROR).",
+    tags=["admin"],
+)
 def get_orders(
     who: Caller,
     member: MemberFilter = None,

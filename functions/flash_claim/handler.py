@@ -7,8 +7,10 @@ from mall.api.app import entrypoint, make_app
 from mall.api.idempotency import IdempotencyKey
 from mall.api.wire.common import Id
 from mall.api.wire.flash_sales import ClaimView
+from mall.domain.rate_limits import Limited
 from mall.observability import logger, metrics
 from mall.services.flash_sales import ClaimRequest, claim
+from mall.services.rate_limits import charge_alone
 
 routes = Routes()
 
@@ -16,6 +18,7 @@ routes = Routes()
 @routes.post(
     "/flash-sales/<saleId>/claims",
     allow=MEMBER,
+    limit=Limited.CLAIMS,
     summary="Claim a unit",
     tags=["flash-sales"],
     status_code=202,
@@ -27,4 +30,4 @@ def post_claim(saleId: Id, key: IdempotencyKey, who: Caller) -> ClaimView:
     return ClaimView.of(queued)
 
 
-lambda_handler = entrypoint(make_app(routes))
+lambda_handler = entrypoint(make_app(routes, count_refused=charge_alone))

@@ -6,14 +6,21 @@ from mall.api.access import MEMBER, Caller, Routes
 from mall.api.app import entrypoint, make_app
 from mall.api.idempotency import IdempotencyKey
 from mall.api.wire.orders import OrderView, RedeemBody
+from mall.domain.rate_limits import Limited
 from mall.observability import logger, metrics
+from mall.services.rate_limits import charge_alone
 from mall.services.redemption import RedeemRequest, redeem
 
 routes = Routes()
 
 
 @routes.post(
-    "/redemptions", allow=MEMBER, summary="Redeem points for a product", tags=["member"], status_code=201
+    "/redemptions",
+    allow=MEMBER,
+    limit=Limited.REDEMPTIONS,
+    summary="Redeem points for a product",
+    tags=["member"],
+    status_code=201,
 )
 def post_redemption(body: RedeemBody, key: IdempotencyKey, who: Caller) -> OrderView:
     order = redeem(RedeemRequest(who.subject, body.sku, body.quantity, body.address, key))
@@ -22,4 +29,4 @@ def post_redemption(body: RedeemBody, key: IdempotencyKey, who: Caller) -> Order
     return OrderView.of(order)
 
 
-lambda_handler = entrypoint(make_app(routes))
+lambda_handler = entrypoint(make_app(routes, count_refused=charge_alone))

@@ -18,7 +18,14 @@ from mall.services.stats import daily_stats
 routes = Routes()
 
 
-@routes.get("/admin/stats", allow=ADMIN, summary="Daily statistics and outstanding points", tags=["admin"])
+@routes.get(
+    "/admin/stats",
+    allow=ADMIN,
+    summary="Daily statistics and outstanding points",
+    description="`from` no later than `to`, and at most 366 dates from one to the other, both ends "
+    "included (otherwise 400 VALIDATION_ERROR).",
+    tags=["admin"],
+)
 def get_stats(
     from_: Annotated[
         Day | None, Query(alias="from", description="first business day, YYYY-MM-DD (default: `to`)")

@@ -120,6 +120,16 @@ class ClientNotFound(DomainError):
     code, status = "CLIENT_NOT_FOUND", 404
 
 
+class RateLimited(DomainError):
+    """Too many requests of one kind from one member in the current minute; `retry_after` in seconds."""
+
+    code, status = "RATE_LIMITED", 429
+
+    def __init__(self, message: str | None = None, *, retry_after: int = 60) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, retry_after)
+
+
 class ReversalExceedsPurchase(DomainError):
     code, status = "REVERSAL_EXCEEDS_PURCHASE", 409
 

@@ -47,10 +47,22 @@ def _round_trips(stack: Stack) -> list[dict[str, Any]]:
     def call(
         folder: str, method: str, path: str, body: Any = None, token: str | None = None, **h: str
     ) -> Any:
-        event = http_event(method, path, body, token, None, h)
+        return answered(None, folder, method, path, body, token, h)
+
+    def answered(
+        expect: int | None,
+        folder: str,
+        method: str,
+        path: str,
+        body: Any = None,
+        token: str | None = None,
+        h: dict[str, str] | None = None,
+    ) -> Any:
+        event = http_event(method, path, body, token, None, h or {})
         assert through_gateway(event) is None  # the route's authorizer first, as API Gateway runs it
         response = load_handler(folder).lambda_handler(event, FakeContext())
-        assert response["statusCode"] < 300, response
+        ok = response["statusCode"] == expect if expect else response["statusCode"] < 300
+        assert ok, response
         return json.loads(response["body"]) if response.get("body") else None
 
     rows: list[dict[str, Any]] = []
@@ -84,6 +96,16 @@ def _round_trips(stack: Stack) -> list[dict[str, Any]]:
     other = call("auth_login", "POST", "/auth/login", {"code": f"dev:w{run}"})["token"]
     call("sign_in", "POST", "/sign-in", token=other)  # the rules cache is warm, as in a busy container
     measure("POST /sign-in", lambda: call("sign_in", "POST", "/sign-in", token=member))
+    measure(
+        "POST /sign-in refused (409: pays for its rate count)",
+        lambda: answered(409, "sign_in", "POST", "/sign-in", token=member),
+    )
+    for _ in range(8):
+        answered(409, "sign_in", "POST", "/sign-in", token=member)
+    measure(
+        "POST /sign-in over the rate limit (429)",
+        lambda: answered(429, "sign_in", "POST", "/sign-in", token=member),
+    )
     for i in range(120):  # history does not change the cost of a spend
         earn = {"memberId": member_id, "eventId": f"h{i}", "kind": "TASK", "points": 1}
         call("earn", "POST", "/earn", earn, service)
@@ -132,6 +154,10 @@ def _round_trips(stack: Stack) -> list[dict[str, Any]]:
         ),
     )
     measure("settle one claim (queue consumer)", lambda: settle(claimed["claimId"]))
+    from mall.services.reconcile import reconcile
+
+    checked = measure("ReconcileFunction (first run)", lambda: reconcile(lambda: 900_000))
+    rows[-1]["operation"] += f": {checked['accounts']} accounts touched, 2 days"
     return rows
 
 

@@ -77,3 +77,40 @@ def test_a_reversal_reads_once_and_writes_once(invoke: Invoke, tokens: Tokens, m
     meter.reset()
     assert invoke("earn", "POST", "/earn/e2/reverse", {"reason": "returned"}, shop)[1]["reversed"] == 100
     assert dict(meter.calls) == {"BatchGetItem": 1, "GetItem": 1, "TransactWriteItems": 1}
+
+
+def test_what_rate_limits_cost(invoke: Invoke, tokens: Tokens, meter: Meter) -> None:
+    """The count rides on the write a request makes anyway; a refused request pays one UpdateItem of its
+    own; a rate-limited one is answered from the read alone. A claim writes the count as one more part
+    of the transaction it makes anyway."""
+    alice = tokens.member("alice")
+    admin = tokens.admin()
+    invoke("sign_in", "POST", "/sign-in", token=tokens.member("warm"))  # rules now cached
+
+    meter.reset()
+    assert invoke("sign_in", "POST", "/sign-in", token=alice)[0] == 200
+    assert dict(meter.calls) == {"GetItem": 1, "TransactWriteItems": 1}  # the count rode along
+
+    meter.reset()
+    assert invoke("sign_in", "POST", "/sign-in", token=alice)[0] == 409
+    assert dict(meter.calls) == {"GetItem": 1, "UpdateItem": 1}  # refused: the count alone
+
+    for _ in range(8):
+        invoke("sign_in", "POST", "/sign-in", token=alice)
+    meter.reset()
+    assert invoke("sign_in", "POST", "/sign-in", token=alice)[0] == 429
+    assert dict(meter.calls) == {"GetItem": 1}  # limited: nothing written
+
+    product = {"name": "Cup", "category": "home", "type": "PHYSICAL", "pointsPrice": 1}
+    product |= {"cashPriceFen": 0, "stock": 9, "status": "ON_SHELF"}
+    invoke("catalog", "PUT", "/admin/products/cup", product, admin)
+    sale = {"sku": "cup", "stock": 5, "pointsPrice": 1, "startsAt": "2020-01-01T00:00:00+08:00"}
+    sale |= {"endsAt": "2099-01-01T00:00:00+08:00"}
+    sale_id = invoke("admin_flash_sales", "POST", "/admin/flash-sales", sale, admin)[1]["saleId"]
+    path = f"/flash-sales/{sale_id}/claims"
+    invoke(
+        "flash_claim", "POST", path, None, tokens.member("w2"), headers={"Idempotency-Key": "w"}
+    )  # sale cached
+    meter.reset()
+    assert invoke("flash_claim", "POST", path, None, alice, headers={"Idempotency-Key": "c1"})[0] == 202
+    assert dict(meter.calls) == {"BatchGetItem": 1, "TransactWriteItems": 1}

@@ -24,6 +24,8 @@ CONTRACT_DEFAULTS: dict[str, Any] = {
     "dailyCap": 500,
     "expiry": {"mode": "ROLLING", "days": 365},
     "reminderDays": 7,
+    "rateLimits": {"signIn": 10, "redemptions": 30, "claims": 10, "spins": 60},
+    "risk": {"windowMinutes": 60, "maxNonPurchasePoints": 5000, "maxRedemptions": 100},
     "pendingDays": 0,  # purchase returns: points pending for that many business days
     "timeZone": "Asia/Shanghai",
 }

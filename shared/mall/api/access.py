@@ -19,6 +19,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from mall.api.idempotency import idempotency_key
 from mall.auth.tokens import Principal, Role
+from mall.domain.rate_limits import Limited
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -36,6 +37,7 @@ PRINCIPAL = "principal"  # the resolver-context key the gate puts the verified c
 class Access:
     roles: frozenset[Role]  # empty: a public route
     idempotent: bool  # takes an Idempotency-Key header
+    limited: Limited | None = None  # rate limited per member (429 RATE_LIMITED)
 
     @property
     def public(self) -> bool:
@@ -76,8 +78,11 @@ class Routes:
     def get(self, rule: str, *, allow: frozenset[Role], **options: Any) -> Callable[[F], F]:
         return self._route("GET", rule, allow, options)
 
-    def post(self, rule: str, *, allow: frozenset[Role], **options: Any) -> Callable[[F], F]:
-        return self._route("POST", rule, allow, options)
+    def post(
+        self, rule: str, *, allow: frozenset[Role], limit: Limited | None = None, **options: Any
+    ) -> Callable[[F], F]:
+        """`limit`: the route is rate limited per member as that kind of request (its use case counts)."""
+        return self._route("POST", rule, allow, options, limit)
 
     def put(self, rule: str, *, allow: frozenset[Role], **options: Any) -> Callable[[F], F]:
         return self._route("PUT", rule, allow, options)
@@ -86,13 +91,18 @@ class Routes:
         return self._route("DELETE", rule, allow, options)
 
     def _route(
-        self, method: str, rule: str, allow: frozenset[Role], options: dict[str, Any]
+        self,
+        method: str,
+        rule: str,
+        allow: frozenset[Role],
+        options: dict[str, Any],
+        limit: Limited | None = None,
     ) -> Callable[[F], F]:
         def register(func: F) -> F:
             route_key = f"{method} {api_path(rule)}"
             if route_key in self.access:
                 raise ValueError(f"{route_key} is declared twice")
-            self.access[route_key] = Access(allow, _takes_idempotency_key(func))
+            self.access[route_key] = Access(allow, _takes_idempotency_key(func), limit)
             if allow:
                 roles = ", ".join(sorted(r.value for r in allow))
                 options["description"] = f"{options.get('description') or ''} Roles: {roles}.".strip()

@@ -15,6 +15,7 @@ import binascii
 import json
 import re
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from aws_lambda_powertools.event_handler import content_types
@@ -25,7 +26,7 @@ from mall.auth.tokens import Principal
 from mall.errors import Forbidden, Unauthenticated, ValidationFailed
 
 
-def _access(event: Mapping[str, Any], policy: Mapping[str, Access]) -> Access | None:
+def declared_access(event: Mapping[str, Any], policy: Mapping[str, Access]) -> Access | None:
     """The route's declared access: by API Gateway's route key, or by method and path should the route
     key not name a declared route (say a catch-all route in front), so no path slips past the gate."""
     declared = policy.get(str(event.get("routeKey", "")))
@@ -61,11 +62,31 @@ def _json_body(event: dict[str, Any]) -> str:
         except (binascii.Error, UnicodeDecodeError) as exc:
             raise ValidationFailed("body: not UTF-8 JSON") from exc
     if body.strip():
+        whole = _WholeNumbers()
         try:
-            json.loads(body)
+            parsed = json.loads(body, parse_float=whole)
         except (ValueError, RecursionError) as exc:  # malformed, too deep, or an integer too long
             raise ValidationFailed("body: malformed JSON") from exc
+        if whole.found:
+            body = json.dumps(parsed, ensure_ascii=False)
     return str(body)
+
+
+class _WholeNumbers:
+    """JSON has one kind of number, and JSON Schema calls 3.0 an integer: a number written with a zero
+    fraction is handed on as an integer, so an integer field takes it (1.5 stays a float, and is refused)."""
+
+    LARGEST = 10**18  # beyond this it stays a float (and a range check refuses it)
+
+    def __init__(self) -> None:
+        self.found = False
+
+    def __call__(self, text: str) -> float | int:
+        number = float(text)
+        if number.is_integer() and abs(number) <= self.LARGEST:
+            self.found = True
+            return int(Decimal(text))
+        return number
 
 
 def admit(event: dict[str, Any], policy: Mapping[str, Access]) -> Principal | None:
@@ -73,7 +94,7 @@ def admit(event: dict[str, Any], policy: Mapping[str, Access]) -> Principal | No
 
     Returns the verified principal (None on a public route); raises the DomainError to answer."""
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
-    principal = _principal(_access(event, policy), event)
+    principal = _principal(declared_access(event, policy), event)
     body = _json_body(event)
     # The API speaks only JSON: whatever content type came with a body, it is read as JSON.
     if body.strip():

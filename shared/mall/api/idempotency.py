@@ -13,12 +13,20 @@ from mall.errors import IdempotencyKeyRequired, ValidationFailed
 _KEY = re.compile(r"^[\x21-\x7e]{1,128}$")  # printable ASCII, no spaces
 
 
+class InvalidIdempotencyKey(ValidationFailed):
+    """A malformed Idempotency-Key (VALIDATION_ERROR), refused before the route's use case runs."""
+
+
+# Refused by this header's check, before the use case: a rate-limited route counts them at the edge.
+REFUSED_BEFORE_USE_CASE = (IdempotencyKeyRequired, InvalidIdempotencyKey)
+
+
 def idempotency_key(request: Request) -> str:
     key = request.headers.get("idempotency-key") or request.headers.get("Idempotency-Key")
     if not key:
         raise IdempotencyKeyRequired("the Idempotency-Key header is required")
     if not _KEY.match(key):
-        raise ValidationFailed("Idempotency-Key: 1 to 128 printable ASCII characters")
+        raise InvalidIdempotencyKey("Idempotency-Key: 1 to 128 printable ASCII characters")
     return key
 
 

@@ -31,7 +31,16 @@ _STATUS_MEANING = {
     403: "not allowed",
     404: "not found",
     409: "a business refusal",
-    429: "too many requests (see Retry-After)",
+    429: "too many requests of this kind from this member this minute",
+}
+_RETRY_AFTER = {
+    "Retry-After": {"description": "seconds to wait before trying again", "schema": {"type": "integer"}}
+}
+_UNAVAILABLE = {
+    "description": "busy (contention or throttling outlasted the function's retries): CONTENTION, "
+    "UPSTREAM_UNAVAILABLE; try again after Retry-After",
+    "headers": _RETRY_AFTER,
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
 }
 
 
@@ -64,6 +73,19 @@ def _idempotency_header() -> dict[str, Any]:
     }
 
 
+def _codes_answered(status: int, codes: list[str], access: Access | None) -> list[str]:
+    """The codes of `status` a route can answer: a public route refuses credentials (a login code), never
+    a token or a role; only a rate-limited route answers 429."""
+    public = access is None or access.public
+    if public and status == 403:
+        return []
+    if public and status == 401:
+        return [code for code in codes if code != "UNAUTHENTICATED"]
+    if status == 429 and (access is None or access.limited is None):
+        return []
+    return codes
+
+
 def contract_document(generated: str, policy: Mapping[str, Access]) -> str:
     doc = json.loads(generated)
     doc.setdefault("components", {}).setdefault("schemas", {})["Error"] = _ERROR_SCHEMA
@@ -74,9 +96,12 @@ def contract_document(generated: str, policy: Mapping[str, Access]) -> str:
             responses = operation.setdefault("responses", {})
             responses.pop("422", None)  # validation errors are 400 here
             for status, names in codes.items():
-                if status in (401, 403) and (access is None or access.public):
-                    continue
-                responses.setdefault(str(status), _error_response(status, names))
+                answered = _codes_answered(status, names, access)
+                if answered:
+                    responses.setdefault(str(status), _error_response(status, answered))
+            if "429" in responses:
+                responses["429"]["headers"] = _RETRY_AFTER
+            responses.setdefault("503", _UNAVAILABLE)
             if access is not None and access.idempotent:
                 operation.setdefault("parameters", []).append(_idempotency_header())
     return json.dumps(doc, ensure_ascii=False)

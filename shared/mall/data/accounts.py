@@ -12,15 +12,17 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from botocore.exceptions import ClientError
 from pynamodb.attributes import BooleanAttribute, UnicodeAttribute, VersionAttribute
 
-from mall.data import dynamo
+from mall.data import dynamo, risk_events
 from mall.data.dynamo import IntegerAttribute, IntMapAttribute, Item, Key, Raw
-from mall.data.transaction import AlreadyExists, Transaction, lost_race
+from mall.data.transaction import AlreadyExists, LostRace, Transaction, lost_race
 from mall.domain.account import Account, Change
 from mall.domain.ledger import EntryType, LedgerEntry
 
 EXPIRY_SHARDS = 16  # the expiry index key is sharded so no single index partition takes every account
+TOUCHED_SHARDS = 16  # so is the touched-accounts key: every member's first change of a day writes it
 _STATE = (
     "lots",
     "balance",
@@ -31,6 +33,8 @@ _STATE = (
     "streak",
     "cap_day",
     "cap_used",
+    "rate_counts",
+    "risk_counts",
     "pending",
     "shortfall",
     "due_pk",
@@ -58,6 +62,13 @@ class AccountItem(Item):
     shortfall = IntegerAttribute(default=0)
     due_pk = UnicodeAttribute(attr_name="DUE_PK", null=True)
     due_sk = UnicodeAttribute(attr_name="DUE_SK", null=True)
+    rate_counts = IntMapAttribute(attr_name="rateCounts", default=dict)
+    risk_counts = IntMapAttribute(attr_name="riskCounts", default=dict)
+    # Written with every balance change: the entry it wrote last, and the business day of the change as
+    # a key of the sparse TouchedIndex, so reconciliation reads the accounts a day touched (no scan).
+    last_entry = UnicodeAttribute(attr_name="lastEntry", null=True)
+    touch_pk = UnicodeAttribute(attr_name="TOUCH_PK", null=True)
+    touch_sk = UnicodeAttribute(attr_name="TOUCH_SK", null=True)
     openid = UnicodeAttribute(null=True)  # WeChat members only; never returned or logged
     version = VersionAttribute()
 
@@ -108,6 +119,8 @@ def to_account(item: AccountItem) -> Account:
         streak=item.streak,
         cap_day=item.cap_day,
         cap_used=item.cap_used,
+        rate_counts=dict(item.rate_counts or {}),
+        risk_counts=dict(item.risk_counts or {}),
         pending=dict(item.pending or {}),
         shortfall=item.shortfall or 0,
         version=item.version or 0,
@@ -131,6 +144,8 @@ def _item(account: Account, **extra: Any) -> AccountItem:
         streak=account.streak,
         cap_day=account.cap_day,
         cap_used=account.cap_used,
+        rate_counts=account.rate_counts,
+        risk_counts=account.risk_counts,
         pending=account.pending,
         shortfall=account.shortfall,
         due_pk=expiry_shard(account.member_id) if soonest else None,
@@ -160,13 +175,47 @@ def _ledger_item(member_id: str, entry: LedgerEntry, zone: ZoneInfo) -> LedgerIt
     )
 
 
+def touched_shard(member_id: str, day: str) -> str:
+    return f"TOUCHED#{day}#{zlib.crc32(member_id.encode()) % TOUCHED_SHARDS:02d}"
+
+
 def change_parts(change: Change, zone: ZoneInfo) -> Transaction:
-    """The account's new state (only if nobody changed it since it was read) and its ledger entries."""
+    """The account's new state (only if nobody changed it since it was read), its ledger entries and any
+    risk events the change raised."""
     item = _item(change.account)
-    tx = Transaction().update("account", item, dynamo.assign(item, _STATE), versioned=True)
+    state = list(_STATE)
+    if change.entries:  # a balance change: remember its last entry and the day, for reconciliation
+        last = change.entries[-1]
+        item.last_entry = last.entry_id
+        item.touch_pk = touched_shard(change.account.member_id, last.day.isoformat())
+        item.touch_sk = change.account.member_id
+        state += ["last_entry", "touch_pk", "touch_sk"]
+    tx = Transaction().update("account", item, dynamo.assign(item, state), versioned=True)
     for index, entry in enumerate(change.entries):
         tx.put(f"ledger#{index}", _ledger_item(change.account.member_id, entry, zone), on_fail=lost_race)
+    for index, event in enumerate(change.risk_events):
+        tx.put(f"risk#{index}", risk_events.item(event, zone))
     return tx
+
+
+def count_parts(account: Account) -> Transaction:
+    """Only the account's request counters, if nobody changed the account since it was read (a part for
+    a transaction that does not change the account otherwise, like a flash-sale claim)."""
+    item = _item(account)
+    return Transaction().update("account", item, dynamo.assign(item, ("rate_counts",)), versioned=True)
+
+
+def write_counts(account: Account) -> None:
+    """Only the request counters, in one UpdateItem (a refused request pays this write of its own);
+    `LostRace` if the account changed since it was read."""
+    item = _item(account)
+    unchanged = AccountItem.version == account.version  # the version moves on by one with the write
+    try:
+        dynamo.update(item, dynamo.assign(item, ("rate_counts",)), condition=unchanged)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            raise LostRace from exc
+        raise
 
 
 def write_change(change: Change, zone: ZoneInfo, also: Transaction | None = None) -> None:

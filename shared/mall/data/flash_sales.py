@@ -196,13 +196,13 @@ class ClaimReads:
     stock_left: list[int]
 
 
-def claim_reads(sale: Sale, member_id: str) -> ClaimReads:
-    """One eventually consistent BatchGetItem (half the read cost of a rush): the claim transaction's
-    conditions are the authority, and a stale read only costs a retry."""
+def claim_reads(sale: Sale, member_id: str, *, consistent: bool = False) -> ClaimReads:
+    """One BatchGetItem, eventually consistent unless asked (half the read cost of a rush): the claim
+    transaction's conditions are the authority, and a stale read only costs a retry."""
     account_key = accounts.account_key(member_id)
     allowance = allowance_key(sale.sale_id, member_id)
     keys = [account_key, allowance, *(shard_key(sale.sale_id, i) for i in range(sale.shards))]
-    found = dynamo.batch_get(keys, consistent=False)
+    found = dynamo.batch_get(keys, consistent=consistent)
     live = dynamo.decode(AllowanceItem, found.get(allowance))
     return ClaimReads(
         accounts.decode(found.get(account_key)), live.live if live else 0, _stock_left(sale, found)
@@ -231,8 +231,9 @@ def _claim_item(claim: Claim) -> ClaimItem:
 
 def commit_claim(claim: Claim, per_member_limit: int, record: Transaction) -> None:
     """A unit from the claim's shard (`left >= 1`), the member's allowance (`live < limit`), the queued
-    claim and the idempotency record. `LostRace` if the shard emptied or the allowance was used
-    meanwhile; `Replayed` for a duplicate."""
+    claim and the idempotency record (with what rides along, like the account's request count).
+    `LostRace` if the shard emptied, the allowance was used or the account changed meanwhile; `Replayed`
+    for a duplicate."""
     shard = ShardItem(*shard_key(claim.sale_id, claim.shard))
     allowance = AllowanceItem(*allowance_key(claim.sale_id, claim.member_id), last_claim_id=claim.claim_id)
     under_limit = AllowanceItem.live.does_not_exist() | (AllowanceItem.live < per_member_limit)

@@ -7,11 +7,13 @@ from typing import Any
 
 import boto3
 from aws_lambda_powertools.utilities import parameters
+from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 from pynamodb.attributes import UnicodeAttribute
 
 from mall.data import dynamo
 from mall.data.dynamo import IntegerAttribute, Item
 from mall.data.transaction import Transaction, lost_race
+from mall.data.retry import is_throttled
 from mall.domain.rules import DEFAULT_RULES, Rules
 from mall.settings import settings
 
@@ -42,7 +44,13 @@ def _provider() -> parameters.DynamoDBProvider:
 def config() -> dict[str, Any]:
     """Every `CONFIG` item's value by sort key, from one cached query (RULES_CACHE_SECONDS): the rules
     and whatever else functions must learn of within that interval (revoked service clients)."""
-    return dict(_provider().get_multiple(CONFIG_PK, max_age=settings().rules_cache_seconds) or {})
+    try:
+        return dict(_provider().get_multiple(CONFIG_PK, max_age=settings().rules_cache_seconds) or {})
+    except GetParameterError as exc:
+        # powertools wraps every failure; throttling is retried (or answered 503) like any other read's.
+        if exc.__context__ is not None and is_throttled(exc.__context__):
+            raise exc.__context__ from exc
+        raise
 
 
 def clear_cache() -> None:

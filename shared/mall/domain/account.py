@@ -10,10 +10,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from itertools import groupby
+from typing import TYPE_CHECKING
 
 from mall.domain.ledger import EntryType, LedgerEntry, new_entry_id
 from mall.domain.rules import Rules, Tier
 from mall.errors import AccountFrozen, InsufficientPoints
+
+if TYPE_CHECKING:
+    from mall.domain.risk import RiskEvent
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,9 @@ class Account:
     streak: int = 0
     cap_day: str | None = None
     cap_used: int = 0
+    # Per-member counters (mall.domain.rate_limits, mall.domain.risk): small maps written with the account.
+    rate_counts: dict[str, int] = field(default_factory=dict)  # "<kind>@<minute>" -> requests
+    risk_counts: dict[str, int] = field(default_factory=dict)  # "<what>@<bucket minute>" -> amount
     # Purchase points not spendable yet: "<available day>/<expiry day>" -> points (outside the balance).
     pending: dict[str, int] = field(default_factory=dict)
     shortfall: int = 0  # reversed points the balance could not cover: repaid first out of the next earnings
@@ -47,6 +54,7 @@ class Change:
 
     account: Account
     entries: list[LedgerEntry] = field(default_factory=list)
+    risk_events: list[RiskEvent] = field(default_factory=list)  # written with the change
 
     def record(
         self,

@@ -23,8 +23,12 @@ class Adjusted:
 
 
 def set_frozen(account: Account, frozen: bool, reason: str | None) -> Change:
-    """Freezing writes no ledger entry: the balance does not change."""
-    return Change(replace(account, frozen=frozen, frozen_reason=reason if frozen else None))
+    """Freezing writes no ledger entry: the balance does not change. Unfreezing starts a new risk window
+    (what was counted before is what the operator has just reviewed)."""
+    counts = account.risk_counts if frozen else {}
+    return Change(
+        replace(account, frozen=frozen, frozen_reason=reason if frozen else None, risk_counts=counts)
+    )
 
 
 def adjust(account: Account, delta: int, reason: str, rules: Rules, at: datetime) -> tuple[Change, Adjusted]:

@@ -14,9 +14,12 @@ from mall.data.transaction import FirstAnswer, Replayed
 from mall.domain.calendar import end_of_day, iso, start_of_day
 from mall.domain.earning import EarnKind, EarnOutcome, EarnResult, SignInResult, earn, sign_in
 from mall.domain.reversal import Purchase
+from mall.domain.risk import observe
 from mall.errors import DomainError
+from mall.services import rate_limits
 from mall.services.accounts import load_existing
 from mall.services.idempotent import replay
+from mall.services.rate_limits import Limited
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,7 @@ def award(request: EarnRequest) -> EarnResult:
             ref=f"EVENT#{request.event_id}",
             note=request.note,
         )
+        observe(outcome.change, rules.risk, now)
         expires = iso(end_of_day(outcome.expires_on, rules.zone)) if outcome.awarded else None
         available = outcome.available_on
         result = EarnResult(
@@ -108,10 +112,12 @@ def award(request: EarnRequest) -> EarnResult:
 
 def daily_sign_in(member_id: str) -> SignInResult:
     def attempt() -> SignInResult:
-        account = load_existing(member_id)
         rules, now = rules_store.current(), clock.now()
-        outcome = sign_in(account, rules, now)
-        accounts.write_change(outcome.change, rules.zone)
+        account = rate_limits.count(load_existing(member_id), Limited.SIGN_IN, rules, now)
+        with rate_limits.charged(account):
+            outcome = sign_in(account, rules, now)
+            observe(outcome.change, rules.risk, now)
+            accounts.write_change(outcome.change, rules.zone)
         balance = outcome.change.account.balance
         return SignInResult(outcome.awarded, outcome.streak, balance, outcome.shortfall_repaid)
 

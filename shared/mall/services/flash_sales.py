@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from mall import clock
-from mall.data import audit, idempotency, products, rules_store
+from mall.data import accounts, audit, idempotency, products, rules_store
 from mall.data import flash_sales as store
 from mall.data.retry import until_decided
 from mall.domain.audit import Action, Actor, entry, fields_of
@@ -21,6 +21,7 @@ from mall.domain.flash_sales import (
     shard_count,
     split_stock,
 )
+from mall.domain.risk import observe
 from mall.errors import (
     AccountFrozen,
     ClaimNotFound,
@@ -31,7 +32,9 @@ from mall.errors import (
     ValidationFailed,
 )
 from mall.observability import logger
+from mall.services import rate_limits
 from mall.services.idempotent import once
+from mall.services.rate_limits import Limited
 
 SCOPE = "flash-claim"
 RECOVER_AFTER = timedelta(minutes=1)  # a claim still queued this long is settled by the recovery job
@@ -110,17 +113,29 @@ class ClaimRequest:
 def claim(request: ClaimRequest) -> Claim:
     """One BatchGetItem (account, allowance, shards; the sale is cached), one transaction, one SQS message."""
 
+    tries = [0]
+
     def attempt() -> Claim:
-        sale = _sale(request.sale_id)
-        reads = store.claim_reads(sale, request.member_id)
+        try:
+            sale = _sale(request.sale_id)
+        except SaleNotFound:
+            rate_limits.charge_alone(request.member_id, Limited.CLAIMS)
+            raise
+        # Eventually consistent first (half the read cost of a rush); a retry after a lost race reads
+        # consistently, so a stale account version cannot make it lose again.
+        reads = store.claim_reads(sale, request.member_id, consistent=tries[0] > 0)
+        tries[0] += 1
         if reads.account is None:
             raise MemberNotFound("no account")
         rules, now = rules_store.current(), clock.now()
-        shard = claim_shard(sale, reads.account, reads.live_claims, reads.stock_left, rules, now)
-        queued = Claim(new_claim_id(now), sale.sale_id, request.member_id, shard, ClaimStatus.QUEUED, now)
-        key, fingerprint = request.idempotency_key, request.fingerprint
-        record = idempotency.record(SCOPE, request.member_id, key, fingerprint, store.document(queued), now)
-        store.commit_claim(queued, sale.per_member_limit, record)
+        account = rate_limits.count(reads.account, Limited.CLAIMS, rules, now)
+        with rate_limits.charged(account):
+            shard = claim_shard(sale, account, reads.live_claims, reads.stock_left, rules, now)
+            claim_id = new_claim_id(now)
+            queued = Claim(claim_id, sale.sale_id, request.member_id, shard, ClaimStatus.QUEUED, now)
+            key, fingerprint, first = request.idempotency_key, request.fingerprint, store.document(queued)
+            record = idempotency.record(SCOPE, request.member_id, key, fingerprint, first, now)
+            store.commit_claim(queued, sale.per_member_limit, record.extend(accounts.count_parts(account)))
         # If this send is lost, the claim stays on the due index and the recovery job settles it.
         try:
             store.enqueue(queued.claim_id)
@@ -158,6 +173,7 @@ def settle(claim_id: str) -> str:
             if account is None:
                 raise MemberNotFound("account closed")
             change, order = confirm(found, sale, account, rules, now)
+            observe(change, rules.risk, now, redemptions=1)
         except (InsufficientPoints, AccountFrozen, MemberNotFound) as refused:
             store.commit_failure(found, replace(found, status=ClaimStatus.FAILED, reason=refused.code))
             return ClaimStatus.FAILED.value

@@ -11,6 +11,7 @@ from mall import clock
 from mall.auth import wechat
 from mall.auth.tokens import Principal, Role, issue
 from mall.data import accounts, rules_store
+from mall.data.retry import until_decided
 from mall.domain.account import Account
 from mall.domain.calendar import iso
 from mall.errors import InvalidCode
@@ -35,7 +36,8 @@ def _member_for_openid(openid: str) -> str:
     known = accounts.member_for_openid(openid)
     if known:
         return known
-    return accounts.open_wechat_account(openid, _new_account("m" + secrets.token_hex(8)))
+    new = _new_account("m" + secrets.token_hex(8))
+    return until_decided(lambda: accounts.open_wechat_account(openid, new))
 
 
 def _dev_principal(code: str) -> Principal | None:
@@ -53,7 +55,8 @@ def login(code: str) -> Session:
     if dev is not None:
         principal = dev
         if dev.role is Role.MEMBER:
-            accounts.open_account(_new_account(dev.subject))
+            account = _new_account(dev.subject)
+            until_decided(lambda: accounts.open_account(account))
     elif settings().wechat_enabled:
         principal = Principal(subject=_member_for_openid(wechat.code_to_openid(code)), role=Role.MEMBER)
     else:

@@ -9,7 +9,6 @@ from datetime import datetime
 from mall import clock
 from mall.data import audit, orders, rules_store
 from mall.data.retry import until_decided
-from mall.data.transaction import LostRace
 from mall.domain.audit import Action, Actor, entry, fields_of
 from mall.domain.orders import (
     Order,
@@ -92,19 +91,20 @@ def cancel(member_id: str, order_id: str) -> Order:
 
 
 def pay(order_id: str, transaction_id: str) -> Order:
-    order = _order(order_id)
-    if order.status is not OrderStatus.PENDING_PAYMENT:
-        if order.transaction_id == transaction_id and order.status is not OrderStatus.CANCELLED:
-            return order  # the same payment reported again
-        raise NotPayable(f"order is {order.status.value}")
-    status = paid_status(order.product_type)
-    voucher = voucher_code() if status is OrderStatus.COMPLETED else None
-    paid = replace(order, status=status, transaction_id=transaction_id, voucher_code=voucher)
-    try:
+    def attempt() -> Order:
+        order = _order(order_id)
+        if order.status is not OrderStatus.PENDING_PAYMENT:
+            if order.transaction_id == transaction_id and order.status is not OrderStatus.CANCELLED:
+                return order  # the same payment reported again
+            raise NotPayable(f"order is {order.status.value}")
+        status = paid_status(order.product_type)
+        voucher = voucher_code() if status is OrderStatus.COMPLETED else None
+        paid = replace(order, status=status, transaction_id=transaction_id, voucher_code=voucher)
+        # LostRace if it changed under us (paid or timed out): read again and answer from its state.
         orders.commit_transition(order, paid, clock.now())
-    except LostRace:
-        return pay(order_id, transaction_id)  # it changed under us (paid or timed out): answer from its state
-    return paid
+        return paid
+
+    return until_decided(attempt)
 
 
 def fulfil(

@@ -8,8 +8,11 @@ from mall import clock
 from mall.data import idempotency, order_items, orders, rules_store
 from mall.domain.orders import Order
 from mall.domain.redemption import redeem as decide
+from mall.domain.risk import observe
 from mall.errors import MemberNotFound
+from mall.services import rate_limits
 from mall.services.idempotent import once
+from mall.services.rate_limits import Limited
 
 SCOPE = "redemption"
 
@@ -35,19 +38,22 @@ def redeem(request: RedeemRequest) -> Order:
         if reads.account is None:
             raise MemberNotFound("no account")
         rules, now = rules_store.current(), clock.now()
-        redemption = decide(
-            reads.account,
-            reads.product,
-            reads.already_redeemed,
-            request.quantity,
-            request.address,
-            rules,
-            now,
-        )
-        first_answer = order_items.document(redemption.order)
-        key, fingerprint = request.idempotency_key, request.fingerprint
-        record = idempotency.record(SCOPE, request.member_id, key, fingerprint, first_answer, now)
-        orders.commit_redemption(redemption, rules.zone, record)
+        account = rate_limits.count(reads.account, Limited.REDEMPTIONS, rules, now)
+        with rate_limits.charged(account):
+            redemption = decide(
+                account,
+                reads.product,
+                reads.already_redeemed,
+                request.quantity,
+                request.address,
+                rules,
+                now,
+            )
+            observe(redemption.change, rules.risk, now, redemptions=1)
+            first_answer = order_items.document(redemption.order)
+            key, fingerprint = request.idempotency_key, request.fingerprint
+            record = idempotency.record(SCOPE, request.member_id, key, fingerprint, first_answer, now)
+            orders.commit_redemption(redemption, rules.zone, record)
         return redemption.order
 
     key, fingerprint = request.idempotency_key, request.fingerprint

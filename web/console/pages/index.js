@@ -7,7 +7,8 @@ import flashSales from './flash-sales.js';
 import members from './members.js';
 import orders from './orders.js';
 import products from './products.js';
+import risk from './risk.js';
 import rules from './rules.js';
 import stats from './stats.js';
 
-export const PAGES = [products, flashSales, orders, members, rules, stats, audit, clients];
+export const PAGES = [products, flashSales, orders, members, rules, stats, audit, clients, risk];

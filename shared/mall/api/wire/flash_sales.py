@@ -13,6 +13,8 @@ from mall.services.flash_sales import SaleStanding
 
 
 class SaleBody(WireModel):
+    """A new flash sale; `endsAt` must be after `startsAt`."""
+
     sku: str = Field(min_length=1, max_length=64)
     stock: int = Field(ge=1, le=1_000_000, strict=True)
     points_price: int = Field(ge=0, le=100_000_000, strict=True)

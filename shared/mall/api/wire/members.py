@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Self
 
 from aws_lambda_powertools.event_handler.openapi.params import Path
-from pydantic import Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from mall.api.wire.common import ID_PATTERN, WireModel
 from mall.domain.calendar import iso
@@ -139,6 +139,15 @@ class SignInResultView(WireModel):
 
 
 class EarnBody(WireModel):
+    # PURCHASE needs amountFen, TASK and CAMPAIGN need points: said in the schema too, not only checked.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"kind": {"const": "PURCHASE"}}},
+            "then": {"required": ["amountFen"], "properties": {"amountFen": {"type": "integer"}}},
+            "else": {"required": ["points"], "properties": {"points": {"type": "integer"}}},
+        }
+    )
+
     member_id: str = Field(pattern=ID_PATTERN)
     event_id: str = Field(min_length=1, max_length=128)
     kind: EarnKind
@@ -240,7 +249,13 @@ class ReasonBody(WireModel):
 
 
 class AdjustBody(WireModel):
-    delta: int = Field(ge=-100_000_000, le=100_000_000, strict=True, description="not 0")
+    delta: int = Field(
+        ge=-100_000_000,
+        le=100_000_000,
+        strict=True,
+        description="points to add (> 0) or take (< 0); not 0",
+        json_schema_extra={"not": {"const": 0}},
+    )
     reason: str = Field(min_length=1, max_length=256)
 
     @field_validator("delta")
