@@ -41,4 +41,5 @@ def observed(handler: Handler) -> Handler:
     from mall.settings import settings
 
     settings()
-    return logger.inject_lambda_context(clear_state=True)(traced(metrics.log_metrics(handler), capture_response=False))
+    quiet = traced(metrics.log_metrics(handler), capture_response=False)
+    return logger.inject_lambda_context(clear_state=True)(quiet)

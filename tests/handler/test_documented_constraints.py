@@ -18,7 +18,7 @@ def test_the_document_states_the_rules_it_enforces(invoke: Invoke) -> None:
     doc = _document(invoke)
     schemas, paths = doc["components"]["schemas"], doc["paths"]
     assert schemas["AdjustBody"]["properties"]["delta"]["not"] == {"const": 0}
-    zones = schemas["Rules"]["properties"]["timeZone"]["enum"]
+    zones = schemas["RulesBody"]["properties"]["timeZone"]["enum"]
     assert "Asia/Shanghai" in zones and "Mars/Olympus_Mons" not in zones and len(zones) > 300
     earn = schemas["EarnBody"]
     assert earn["if"] == {"properties": {"kind": {"const": "PURCHASE"}}}
@@ -26,7 +26,7 @@ def test_the_document_states_the_rules_it_enforces(invoke: Invoke) -> None:
     assert "366 dates" in paths["/admin/stats"]["get"]["description"]
     assert "exactly one of `memberId` and `status`" in paths["/admin/orders"]["get"]["description"]
     assert "after `startsAt`" in schemas["SaleBody"]["description"]
-    assert "strictly ascend" in schemas["Rules"]["description"]
+    assert "strictly ascend" in schemas["RulesBody"]["description"]
     login_refusals = paths["/auth/login"]["post"]["responses"]["401"]["description"]
     assert "INVALID_CODE" in login_refusals and "UNAUTHENTICATED" not in login_refusals
     for path, operations in paths.items():

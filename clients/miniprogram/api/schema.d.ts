@@ -1437,6 +1437,8 @@ export interface components {
         /**
          * RulesBody
          * @description PUT /admin/rules: the whole document (a missing field is a 400 naming it, never a silent default).
+         *     Besides each field's own bounds: the first tier's threshold is 0, thresholds strictly ascend, tier names
+         *     are unique, and pendingDays is at most a rolling expiry's days.
          */
         RulesBody: {
             /** Categoryrates */

@@ -12,8 +12,8 @@ from pynamodb.attributes import UnicodeAttribute
 
 from mall.data import dynamo
 from mall.data.dynamo import IntegerAttribute, Item
-from mall.data.transaction import Transaction, lost_race
 from mall.data.retry import is_throttled
+from mall.data.transaction import Transaction, lost_race
 from mall.domain.rules import DEFAULT_RULES, Rules
 from mall.settings import settings
 

@@ -14,7 +14,9 @@ from mall.services.rules import StoredRules
 
 
 class RulesBody(Rules):
-    """PUT /admin/rules: the whole document (a missing field is a 400 naming it, never a silent default)."""
+    """PUT /admin/rules: the whole document (a missing field is a 400 naming it, never a silent default).
+    Besides each field's own bounds: the first tier's threshold is 0, thresholds strictly ascend, tier names
+    are unique, and pendingDays is at most a rolling expiry's days."""
 
     version: int | None = Field(
         default=None,
