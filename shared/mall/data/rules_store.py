@@ -1,4 +1,7 @@
-"""The rules document: one item, read through powertools' parameters cache, written whole."""
+"""The rules document: one item, read through powertools' parameters cache, written whole.
+
+Everything else that decisions read and that changes rarely (campaigns) lives in the same `CONFIG`
+partition, so one cached query serves it all: no extra round trip per request, even on a cache miss."""
 
 from __future__ import annotations
 
@@ -34,15 +37,26 @@ def _provider() -> parameters.DynamoDBProvider:
     )
 
 
-def current() -> Rules:
-    """The rules in force, cached for RULES_CACHE_SECONDS (so a change applies without a deploy)."""
+def documents() -> dict[str, str]:
+    """Every document of the `CONFIG` partition by sort key, cached for RULES_CACHE_SECONDS (so a change
+    applies without a deploy)."""
     stored = _provider().get_multiple(RULES_PK, max_age=settings().rules_cache_seconds)
-    document = stored.get(RULES_SK) if stored else None
-    return Rules.model_validate_json(str(document)) if document else DEFAULT_RULES
+    return {str(key): str(value) for key, value in (stored or {}).items()}
+
+
+def forget() -> None:
+    """Drop this container's cached documents (after writing one of them)."""
+    _provider().clear_cache()
+
+
+def current() -> Rules:
+    """The rules in force."""
+    document = documents().get(RULES_SK)
+    return Rules.model_validate_json(document) if document else DEFAULT_RULES
 
 
 def replace(rules: Rules, updated_at: str) -> Rules:
     document = rules.model_dump_json(by_alias=True)
     dynamo.put(RulesItem(RULES_PK, RULES_SK, value=document, updated_at=updated_at))
-    _provider().clear_cache()
+    forget()
     return rules

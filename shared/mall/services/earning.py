@@ -15,6 +15,7 @@ from mall.domain.calendar import end_of_day, iso
 from mall.domain.earning import EarnKind, EarnResult, SignInResult, earn, sign_in
 from mall.errors import DomainError
 from mall.services.accounts import load_existing
+from mall.services.campaigns import in_force
 from mall.services.idempotent import replay
 
 
@@ -59,6 +60,7 @@ def award(request: EarnRequest) -> EarnResult:
             points=request.points,
             ref=f"EVENT#{request.event_id}",
             note=request.note,
+            campaigns=in_force(),
         )
         expires = iso(end_of_day(outcome.expires_on, rules.zone)) if outcome.awarded else None
         result = EarnResult(outcome.awarded, outcome.change.account.balance, expires)
@@ -83,7 +85,7 @@ def daily_sign_in(member_id: str) -> SignInResult:
     def attempt() -> SignInResult:
         account = load_existing(member_id)
         rules, now = rules_store.current(), clock.now()
-        outcome = sign_in(account, rules, now)
+        outcome = sign_in(account, rules, now, in_force())
         accounts.write_change(outcome.change, rules.zone)
         return SignInResult(outcome.awarded, outcome.streak, outcome.change.account.balance)
 
