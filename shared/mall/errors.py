@@ -56,6 +56,10 @@ class ClaimNotFound(DomainError):
     code, status = "CLAIM_NOT_FOUND", 404
 
 
+class DrawNotFound(DomainError):
+    code, status = "DRAW_NOT_FOUND", 404
+
+
 class AlreadySignedIn(DomainError):
     code, status = "ALREADY_SIGNED_IN", 409
 
@@ -102,6 +106,10 @@ class AlreadyClaimed(DomainError):
 
 class SaleNotActive(DomainError):
     code, status = "SALE_NOT_ACTIVE", 409
+
+
+class DrawNotActive(DomainError):
+    code, status = "DRAW_NOT_ACTIVE", 409
 
 
 class Contention(Exception):

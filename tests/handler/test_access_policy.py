@@ -8,7 +8,14 @@ from tests.conftest import ROOT, load_handler
 # The contract (API.md): who may call what.
 _PUBLIC = {"POST /auth/login", "GET /openapi.json"}
 _SERVICE = {"POST /earn", "POST /orders/{orderId}/payment"}
-_ANY_ROLE = {"GET /products", "GET /products/{sku}", "GET /flash-sales", "GET /campaigns"}
+_ANY_ROLE = {
+    "GET /products",
+    "GET /products/{sku}",
+    "GET /flash-sales",
+    "GET /campaigns",
+    "GET /draws",
+    "GET /draws/{drawId}",
+}
 
 
 def _contract_roles(route_key: str) -> frozenset:  # type: ignore[type-arg]

@@ -48,6 +48,7 @@ class OrderItem(Item):
     tracking_no = UnicodeAttribute(attr_name="trackingNo", null=True)
     cancel_reason = UnicodeAttribute(attr_name="cancelReason", null=True)
     sale_ref = UnicodeAttribute(attr_name="saleRef", null=True)
+    prize_ref = UnicodeAttribute(attr_name="prizeRef", null=True)
     due_pk = UnicodeAttribute(attr_name="DUE_PK", null=True)
     due_sk = UnicodeAttribute(attr_name="DUE_SK", null=True)
 
@@ -101,6 +102,7 @@ def order_item(order: Order) -> OrderItem:
         carrier=order.carrier,
         tracking_no=order.tracking_no,
         sale_ref=order.sale_ref,
+        prize_ref=order.prize_ref,
         cancel_reason=order.cancel_reason,
         due_pk=due_pk,
         due_sk=due_sk,
@@ -128,6 +130,7 @@ def to_order(item: OrderItem) -> Order:
         carrier=item.carrier,
         tracking_no=item.tracking_no,
         sale_ref=item.sale_ref,
+        prize_ref=item.prize_ref,
         cancel_reason=item.cancel_reason,
     )
 

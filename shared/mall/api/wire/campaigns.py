@@ -16,7 +16,9 @@ from mall.domain.catalog import CATEGORY_PATTERN
 
 class CampaignBody(WireModel):
     name: str = Field(min_length=1, max_length=64)
-    multiplier: float = Field(ge=1, le=100, strict=True, description="points × multiplier, e.g. 2 for 积分翻倍")
+    multiplier: float = Field(
+        ge=1, le=100, strict=True, description="points × multiplier, e.g. 2 for 积分翻倍"
+    )
     starts_at: AwareDatetime
     ends_at: AwareDatetime
     kinds: list[CampaignKind] = Field(
