@@ -36,7 +36,8 @@ class EarnRequest:
 
 
 def _first(doc: dict[str, Any]) -> EarnResult:
-    return EarnResult(**{**doc, "replayed": True})
+    # A stored document leaves out what was None (no expiry when nothing was awarded).
+    return EarnResult(**{"expires_at": None, **doc, "replayed": True})
 
 
 def _replay(request: EarnRequest, first: FirstAnswer) -> EarnResult:
