@@ -246,7 +246,7 @@ def test_spin_refusals(invoke: Invoke, in_2030: Any, shop: Any) -> None:
 def test_spins_roll_the_real_random_source(invoke: Invoke, shop: Any) -> None:
     """40 spins through the handler, even odds: both outcomes show up (a fixed roll would fail this
     with certainty, a fair one about once in 500 billion runs). The distribution itself is checked
-    over 200,000 rolls of the same code in tests/unit/test_draws.py (moto slows with every write)."""
+    over 200,000 rolls of the same code in tests/unit/test_draws_domain.py (moto slows with every write)."""
     prizes = [{"prizeId": "win", "kind": "POINTS", "points": 1, "weight": 1}, {**NOTHING, "weight": 1}]
     put_draw(invoke, shop.admin, prizes=prizes, costPoints=0)
     alice = shop.member("alice")

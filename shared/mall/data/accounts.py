@@ -53,6 +53,7 @@ class AccountItem(Item):
     due_pk = UnicodeAttribute(attr_name="DUE_PK", null=True)
     due_sk = UnicodeAttribute(attr_name="DUE_SK", null=True)
     openid = UnicodeAttribute(null=True)  # WeChat members only; never returned or logged
+    invite_code = UnicodeAttribute(attr_name="inviteCode", null=True)  # written when opened, never changed
     version = VersionAttribute()
 
 
@@ -103,6 +104,7 @@ def to_account(item: AccountItem) -> Account:
         cap_day=item.cap_day,
         cap_used=item.cap_used,
         version=item.version or 0,
+        invite_code=item.invite_code,
     )
 
 
@@ -125,6 +127,7 @@ def _item(account: Account, **extra: Any) -> AccountItem:
         cap_used=account.cap_used,
         due_pk=expiry_shard(account.member_id) if soonest else None,
         due_sk=f"{soonest}#{account.member_id}" if soonest else None,
+        invite_code=account.invite_code,
         **extra,
     )
     if account.version:  # 0: not stored yet, so the write asks that no version exists
@@ -150,12 +153,20 @@ def _ledger_item(member_id: str, entry: LedgerEntry, zone: ZoneInfo) -> LedgerIt
     )
 
 
-def change_parts(change: Change, zone: ZoneInfo) -> Transaction:
-    """The account's new state (only if nobody changed it since it was read) and its ledger entries."""
+def change_parts(change: Change, zone: ZoneInfo, name: str = "account") -> Transaction:
+    """The account's new state (only if nobody changed it since it was read) and its ledger entries;
+    `name` tells two accounts changed in one transaction apart."""
     item = _item(change.account)
-    tx = Transaction().update("account", item, dynamo.assign(item, _STATE), versioned=True)
+    tx = Transaction().update(name, item, dynamo.assign(item, _STATE), versioned=True)
+    return tx.extend(ledger_parts(change, zone, name))
+
+
+def ledger_parts(change: Change, zone: ZoneInfo, name: str = "account") -> Transaction:
+    """The ledger entries of a change, each a new item."""
+    tx = Transaction()
     for index, entry in enumerate(change.entries):
-        tx.put(f"ledger#{index}", _ledger_item(change.account.member_id, entry, zone), on_fail=lost_race)
+        item = _ledger_item(change.account.member_id, entry, zone)
+        tx.put(f"{name} ledger#{index}", item, on_fail=lost_race)
     return tx
 
 
@@ -172,10 +183,10 @@ def open_parts(account: Account, openid: str | None = None) -> Transaction:
     return Transaction().put("account", _item(account, openid=openid))
 
 
-def open_account(account: Account) -> bool:
-    """Open the account unless it exists; True when this call opened it."""
+def open_account(account: Account, also: Transaction | None = None) -> bool:
+    """Open the account (and write `also` with it) unless it exists; True when this call opened it."""
     try:
-        open_parts(account).commit()
+        open_parts(account).extend(also or Transaction()).commit()
     except AlreadyExists:
         return False
     return True
@@ -224,12 +235,13 @@ def member_for_openid(openid: str) -> str | None:
     return item.member_id if item else None
 
 
-def open_wechat_account(openid: str, account: Account) -> str:
-    """Map the openid to a new member and open its account in one transaction; if a concurrent first
-    login won, the member it opened."""
+def open_wechat_account(openid: str, account: Account, also: Transaction | None = None) -> str:
+    """Map the openid to a new member and open its account (and write `also`) in one transaction; if a
+    concurrent first login won, the member it opened."""
     mapping = OpenIdItem(*_openid_key(openid), member_id=account.member_id)
     try:
-        Transaction().put("openid", mapping).extend(open_parts(account, openid)).commit()
+        tx = Transaction().put("openid", mapping).extend(open_parts(account, openid))
+        tx.extend(also or Transaction()).commit()
     except AlreadyExists as exists:
         winner = dynamo.decode(OpenIdItem, exists.old)
         if winner is None:

@@ -28,6 +28,7 @@ class Account:
     cap_day: str | None = None
     cap_used: int = 0
     version: int = 0  # optimistic lock; 0 means "not stored yet"
+    invite_code: str | None = None  # the member's own code for inviting friends (set when opened)
 
     @property
     def balance(self) -> int:

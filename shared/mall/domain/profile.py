@@ -41,6 +41,7 @@ class Profile:
     streak: int
     signed_in_today: bool
     expiring: list[Expiring]
+    invite_code: str | None = None
 
 
 def profile_of(account: Account, rules: Rules, today: date) -> Profile:
@@ -60,4 +61,5 @@ def profile_of(account: Account, rules: Rules, today: date) -> Profile:
             Expiring(points, iso(end_of_day(date.fromisoformat(day), rules.zone)))
             for day, points in upcoming_expiries(account.lots)
         ],
+        invite_code=account.invite_code,
     )

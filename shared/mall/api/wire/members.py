@@ -18,6 +18,11 @@ from mall.services.login import Session
 
 class LoginBody(WireModel):
     code: str = Field(min_length=1, max_length=256)
+    invite_code: str | None = Field(
+        default=None,
+        max_length=32,
+        description="a friend's invite code: rewards both when this login opens the account",
+    )
 
 
 class LoginView(WireModel):
@@ -59,6 +64,7 @@ class ProfileView(WireModel):
     next_tier: NextTierView | None
     sign_in: SignInView
     expiring: list[ExpiringView]
+    invite_code: str | None = Field(description="the member's own code for inviting friends")
 
     @classmethod
     def fields_of(cls, p: Profile) -> dict[str, object]:
@@ -73,6 +79,7 @@ class ProfileView(WireModel):
             else None,
             "sign_in": SignInView(streak=p.streak, signed_in_today=p.signed_in_today),
             "expiring": [ExpiringView(points=e.points, expires_at=e.expires_at) for e in p.expiring],
+            "invite_code": p.invite_code,
         }
 
     @classmethod
