@@ -56,6 +56,10 @@ class ClaimNotFound(DomainError):
     code, status = "CLAIM_NOT_FOUND", 404
 
 
+class EventNotFound(DomainError):
+    code, status = "EVENT_NOT_FOUND", 404
+
+
 class DrawNotFound(DomainError):
     code, status = "DRAW_NOT_FOUND", 404
 
@@ -106,6 +110,10 @@ class AlreadyClaimed(DomainError):
 
 class SaleNotActive(DomainError):
     code, status = "SALE_NOT_ACTIVE", 409
+
+
+class ReversalExceedsPurchase(DomainError):
+    code, status = "REVERSAL_EXCEEDS_PURCHASE", 409
 
 
 class DrawNotActive(DomainError):

@@ -76,6 +76,21 @@ def main() -> None:
         purchase = {"memberId": "bench", "eventId": "p1", "kind": "PURCHASE", "amountFen": 50_000}
         measure("POST /earn (purchase)", lambda: call("earn", "POST", "/earn", purchase, service))
         measure("POST /earn (replayed eventId)", lambda: call("earn", "POST", "/earn", purchase, service))
+        refund = {"reason": "returned", "amountFen": 10_000, "memberId": "bench"}
+        measure(
+            "POST /earn/{id}/reverse (memberId named)",
+            lambda: call("earn", "POST", "/earn/p1/reverse", refund, service),
+        )
+        measure(
+            "POST /earn/{id}/reverse (replayed)",
+            lambda: call("earn", "POST", "/earn/p1/reverse", refund, service),
+        )
+        rest = {"reason": "returned", "refundId": "rest"}
+        measure(
+            "POST /earn/{id}/reverse (no memberId)",
+            lambda: call("earn", "POST", "/earn/p1/reverse", rest, service),
+        )
+        call("earn", "POST", "/earn", {**purchase, "eventId": "p2"}, service)
         measure("GET /me", lambda: call("member", "GET", "/me", token=member))
         measure("GET /me/ledger (20 entries)", lambda: call("member", "GET", "/me/ledger", token=member))
         order = measure(

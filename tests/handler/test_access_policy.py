@@ -7,7 +7,7 @@ from tests.conftest import ROOT, load_handler
 
 # The contract (API.md): who may call what.
 _PUBLIC = {"POST /auth/login", "GET /openapi.json"}
-_SERVICE = {"POST /earn", "POST /orders/{orderId}/payment"}
+_SERVICE = {"POST /earn", "POST /earn/{eventId}/reverse", "POST /orders/{orderId}/payment"}
 _ANY_ROLE = {
     "GET /products",
     "GET /products/{sku}",

@@ -59,13 +59,15 @@ def test_new_member_profile(invoke: Invoke, tokens: Tokens) -> None:
         "nextTier": {"name": "SILVER", "pointsNeeded": 1000},
         "signIn": {"streak": 0, "signedInToday": False},
         "expiring": [],
+        "pending": [],
+        "shortfall": 0,
     }
 
 
 def test_sign_in_once_per_business_day(invoke: Invoke, tokens: Tokens) -> None:
     token = tokens.member("alice")
     status, body = invoke("sign_in", "POST", "/sign-in", token=token)
-    assert (status, body) == (200, {"awarded": 5, "streak": 1, "balance": 5})
+    assert (status, body) == (200, {"awarded": 5, "streak": 1, "balance": 5, "shortfallRepaid": 0})
     status, body = invoke("sign_in", "POST", "/sign-in", token=token)
     assert (status, body["error"]["code"]) == (409, "ALREADY_SIGNED_IN")
     me = invoke("member", "GET", "/me", token=token)[1]
@@ -226,6 +228,7 @@ def test_sign_in_streak_follows_business_days(invoke: Invoke, tokens: Tokens, cl
         "awarded": 5,
         "streak": 1,
         "balance": 100,
+        "shortfallRepaid": 0,
     }
 
 

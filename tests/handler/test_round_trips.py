@@ -56,6 +56,29 @@ def test_hot_paths_stay_within_their_round_trip_budget(invoke: Invoke, tokens: T
     assert dict(meter.calls) == {"BatchGetItem": 1, "TransactWriteItems": 1}
 
 
+def test_a_reversal_reads_once_and_writes_once(invoke: Invoke, tokens: Tokens, meter: Meter) -> None:
+    """Event, refund record and account in one BatchGetItem when the merchant names the member; without
+    the member, the account is read once the event says whose it is."""
+    tokens.member("alice")
+    shop = tokens.service()
+    for event in ("e1", "e2"):
+        earn = {"memberId": "alice", "eventId": event, "kind": "PURCHASE", "amountFen": 10_000}
+        assert invoke("earn", "POST", "/earn", earn, shop)[0] == 200
+
+    meter.reset()
+    body = {"reason": "returned", "amountFen": 5_000, "memberId": "alice"}
+    assert invoke("earn", "POST", "/earn/e1/reverse", body, shop)[1]["reversed"] == 50
+    assert dict(meter.calls) == {"BatchGetItem": 1, "TransactWriteItems": 1}
+
+    meter.reset()
+    assert invoke("earn", "POST", "/earn/e1/reverse", body, shop)[1]["replayed"] is True
+    assert dict(meter.calls) == {"BatchGetItem": 1}  # the duplicate finds its first answer in the read
+
+    meter.reset()
+    assert invoke("earn", "POST", "/earn/e2/reverse", {"reason": "returned"}, shop)[1]["reversed"] == 100
+    assert dict(meter.calls) == {"BatchGetItem": 1, "GetItem": 1, "TransactWriteItems": 1}
+
+
 def test_a_spin_reads_once_and_writes_once(invoke: Invoke, tokens: Tokens, meter: Meter) -> None:
     """The definition comes from the container's cache; the one read fetches the account and one shard
     of the prize rolled; cost, prize, stock, order and idempotency record are one transaction."""

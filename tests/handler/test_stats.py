@@ -24,7 +24,15 @@ PRODUCT = {
     "stock": 10,
     "status": "ON_SHELF",
 }
-ZERO = {"issued": 0, "redeemed": 0, "expired": 0, "refunded": 0, "signIns": 0, "orders": 0}
+ZERO = {
+    "issued": 0,
+    "redeemed": 0,
+    "expired": 0,
+    "refunded": 0,
+    "signIns": 0,
+    "orders": 0,
+    "reversed": 0,
+}
 
 
 class Stream:
@@ -167,6 +175,7 @@ def test_a_day_of_activity_is_counted_once_however_often_it_is_delivered(
         "refunded": 30,
         "signIns": 1,
         "orders": 2,
+        "reversed": 0,
     }
     status, body = stats(invoke, mall.admin, **{"from": DAY1, "to": DAY1})
     assert status == 200, body

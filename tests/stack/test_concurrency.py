@@ -247,3 +247,72 @@ def test_flash_sale_rush_never_oversells(api: Api) -> None:
     for m in members[:30]:
         balance = api.call("GET", "/me", token=tokens[m])[1]["balance"]
         assert balance == (200 if m in accepted else 500) == ledger_sum(api, tokens[m])
+
+
+def test_concurrent_duplicate_reversals_reverse_once(api: Api) -> None:
+    run = uuid.uuid4().hex[:8]
+    member, shop = f"rev{run}", api.login("dev-service:shop")
+    token = api.login(f"dev:{member}")
+    for event, fen in (("keep", 5_000), ("back", 10_000)):
+        earn = {"memberId": member, "eventId": f"{event}-{run}", "kind": "PURCHASE", "amountFen": fen}
+        assert api.call("POST", "/earn", earn, shop)[0] == 200
+    body = {"reason": "returned", "amountFen": 6_000}
+    answers = race(20, lambda _: api.call("POST", f"/earn/back-{run}/reverse", body, shop))
+    assert {status for status, _ in answers} == {200}, answers
+    assert Counter(a["replayed"] for _, a in answers) == {False: 1, True: 19}
+    assert {(a["reversed"], a["balance"], a["shortfall"]) for _, a in answers} == {(60, 90, 0)}
+    # Different refunds of the rest, racing: together they take back exactly what is left.
+    rest = [{"reason": "returned", "amountFen": 2_000, "refundId": f"r{i}"} for i in range(2)]
+    answers = race(2, lambda i: api.call("POST", f"/earn/back-{run}/reverse", rest[i], shop))
+    assert sorted(a["reversed"] for _, a in answers) == [20, 20]
+    assert api.call("GET", "/me", token=token)[1]["balance"] == 50 == ledger_sum(api, token)
+    status, body = api.call("POST", f"/earn/back-{run}/reverse", {"reason": "again"}, shop)
+    assert (status, body["error"]["code"]) == (409, "REVERSAL_EXCEEDS_PURCHASE")
+
+
+def test_a_reversal_racing_a_redemption_never_drives_the_balance_below_zero(api: Api) -> None:
+    """Ten members each spend a purchase's points while the merchant refunds it: whichever wins, the
+    balance ends at 0 and the ledger sums to it; a reversal that lost the points records a shortfall."""
+    run = uuid.uuid4().hex[:8]
+    admin, shop = api.login("dev-admin:ops"), api.login("dev-service:shop")
+    sku = f"race-{run}"
+    product = {
+        "name": "Race cup",
+        "category": "home",
+        "type": "PHYSICAL",
+        "pointsPrice": 100,
+        "cashPriceFen": 0,
+        "stock": 100,
+        "status": "ON_SHELF",
+    }
+    assert api.call("PUT", f"/admin/products/{sku}", product, admin)[0] == 200
+    members = [f"rr{run}m{i}" for i in range(10)]
+    tokens = {m: api.login(f"dev:{m}") for m in members}
+    for m in members:
+        earn = {"memberId": m, "eventId": f"buy-{m}", "kind": "PURCHASE", "amountFen": 10_000}
+        assert api.call("POST", "/earn", earn, shop)[0] == 200
+
+    def one(i: int) -> tuple[int, Any]:
+        m = members[i // 2]
+        if i % 2:
+            return api.call("POST", f"/earn/buy-{m}/reverse", {"reason": "refund", "memberId": m}, shop)
+        return api.call(
+            "POST", "/redemptions", {"sku": sku, "quantity": 1}, tokens[m], **{"Idempotency-Key": m}
+        )
+
+    answers = race(20, one)
+    redeemed = 0
+    for i, m in enumerate(members):
+        (spent, order), (status, reversal) = answers[2 * i], answers[2 * i + 1]
+        assert status == 200 and reversal["reversed"] == 100, reversal
+        me = api.call("GET", "/me", token=tokens[m])[1]
+        assert me["balance"] == 0 == ledger_sum(api, tokens[m])
+        if spent == 201:  # the redemption won: the reversal found nothing to take, all of it is owed
+            redeemed += 1
+            assert (reversal["shortfall"], me["shortfall"]) == (100, 100)
+        else:  # the reversal won: nothing left to spend
+            assert (spent, order["error"]["code"]) == (409, "INSUFFICIENT_POINTS")
+            assert (reversal["shortfall"], me["shortfall"]) == (0, 0)
+        assert me["lifetimeEarned"] == 0
+    assert api.call("GET", f"/products/{sku}", token=admin)[1]["stock"] == 100 - redeemed
+    print(f"\nreversal vs redemption: the redemption won {redeemed} of 10 races")

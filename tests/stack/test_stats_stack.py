@@ -98,6 +98,7 @@ def test_stats_reflect_earn_sign_in_redeem_and_cancel_within_ten_seconds(api: Ap
         "refunded": 30,
         "signIns": 1,
         "orders": 2,
+        "reversed": 0,
     }
     balances = sum(api.ok("GET", f"/admin/members/{m}", token=admin)["balance"] for m in members)
     assert balances == 150 + signed - 30

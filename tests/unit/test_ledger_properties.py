@@ -1,4 +1,5 @@
-"""Random sequences of earning, spending, refunds and expiry keep the account and its ledger in step."""
+"""Random sequences of earning, spending, refunds, expiry, pending purchase points and reversals keep
+the account and its ledger in step."""
 
 from __future__ import annotations
 
@@ -13,10 +14,13 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from mall.domain.account import (
+    MAX_RELEASE_ENTRIES,
     Account,
     Change,
     debit,
     ensure_active,
+    pending_dates,
+    pending_key,
     refund,
     settle_expired,
     tier_of,
@@ -24,8 +28,9 @@ from mall.domain.account import (
 from mall.domain.calendar import business_day, expiry_day
 from mall.domain.earning import EarnKind, cap_left, current_streak, earn, sign_in
 from mall.domain.ledger import EntryType, LedgerEntry
+from mall.domain.reversal import Purchase, reverse
 from mall.domain.rules import DEFAULT_RULES, Rules
-from mall.errors import AccountFrozen, AlreadySignedIn, InsufficientPoints
+from mall.errors import AccountFrozen, AlreadySignedIn, InsufficientPoints, ReversalExceedsPurchase
 
 RULESETS = [
     DEFAULT_RULES,
@@ -53,6 +58,21 @@ RULESETS = [
             "timeZone": "America/New_York",
         }
     ),
+    # Purchase points pending: a return window as long as the expiry (released and expired together)...
+    Rules.model_validate(
+        {
+            "signInRewards": [1, 2, 3],
+            "tiers": [
+                {"name": "A", "threshold": 0, "multiplier": 1.0},
+                {"name": "B", "threshold": 50, "multiplier": 1.5},
+            ],
+            "dailyCap": 40,
+            "expiry": {"mode": "ROLLING", "days": 3},
+            "pendingDays": 3,
+        }
+    ),
+    # ...and the usual week, with yearly expiry.
+    Rules.model_validate({"pendingDays": 7, "expiry": {"mode": "ANNUAL"}, "timeZone": "UTC"}),
 ]
 
 
@@ -71,6 +91,12 @@ class LedgerMachine(RuleBasedStateMachine):
     account: Account
     ledger: list[LedgerEntry]
     open_spends: list[LedgerEntry]
+    purchases: list[Purchase]
+    # An independent model of what is not in the ledger: pending lots and lifetime earned.
+    model_pending: dict[str, int]
+    model_lifetime: int
+    # Every flow of points, for the conservation law (balance + pending - shortfall).
+    flows: dict[str, int]
 
     @initialize(
         rules=st.sampled_from(RULESETS),
@@ -84,6 +110,10 @@ class LedgerMachine(RuleBasedStateMachine):
         self.account = Account(member_id="m1", created_at="2026-01-01T00:00:00+08:00")
         self.ledger = []
         self.open_spends = []
+        self.purchases = []
+        self.model_pending = {}
+        self.model_lifetime = 0
+        self.flows = {"awarded": 0, "refunded": 0, "spent": 0, "expired": 0, "reversed": 0}
 
     # --- helpers ------------------------------------------------------------------------------
 
@@ -103,11 +133,19 @@ class LedgerMachine(RuleBasedStateMachine):
             assert entry.day == self.today
         assert running == change.account.balance
         assert (dict(start.lots), start.lifetime_earned) == snapshot  # the domain never mutates its input
+        self.flows["expired"] -= sum(e.delta for e in change.entries if e.type is EntryType.EXPIRE)
         self.ledger.extend(change.entries)
         self.account = change.account
 
+    def model_release(self) -> None:
+        """What the model expects any settling to release: pending lots whose day has come count now."""
+        due = [key for key in self.model_pending if pending_dates(key)[0] <= self.today]
+        for key in due:
+            self.model_lifetime += self.model_pending.pop(key)
+
     def assert_settled(self) -> None:
         assert all(date.fromisoformat(day) >= self.today for day in self.account.lots)
+        assert all(pending_dates(key)[0] > self.today for key in self.account.pending)
 
     # --- time ---------------------------------------------------------------------------------
 
@@ -146,9 +184,22 @@ class LedgerMachine(RuleBasedStateMachine):
         outcome = earn(
             before, self.rules_, EarnKind.PURCHASE, at=self.now, amount_fen=amount_fen, category=category
         )
-        # The tier is the one held before this purchase (expiry never lowers lifetime earned).
-        assert outcome.awarded == _purchase_formula(amount_fen, category, before.lifetime_earned, self.rules_)
-        self._check_earned(before, outcome.change, outcome.awarded, outcome.expires_on)
+        # The tier is the one held after settling (released pending points count from their day on;
+        # expiry never lowers lifetime earned).
+        settled = settle_expired(before, self.today, self.now).account
+        assert outcome.awarded == _purchase_formula(
+            amount_fen, category, settled.lifetime_earned, self.rules_
+        )
+        if self.rules_.pending_days and outcome.awarded:
+            assert outcome.available_on == self.today + timedelta(days=self.rules_.pending_days)
+        else:
+            assert outcome.available_on is None
+        self._check_earned(before, outcome.change, outcome.awarded, outcome.expires_on, outcome.available_on)
+        self.purchases.append(
+            Purchase(
+                "m1", amount_fen, outcome.awarded, outcome.available_on or self.today, outcome.expires_on
+            )
+        )
         assert (outcome.change.account.cap_day, outcome.change.account.cap_used) == (
             before.cap_day,
             before.cap_used,
@@ -192,18 +243,42 @@ class LedgerMachine(RuleBasedStateMachine):
         assert current_streak(outcome.change.account, self.today) == expected_streak
         self._check_earned(before, outcome.change, outcome.awarded, expiry_day(self.today, self.rules_))
 
-    def _check_earned(self, before: Account, change: Change, awarded: int, expires_on: date) -> None:
-        types = [e.type for e in change.entries]
-        expired = [day for day in sorted(before.lots) if date.fromisoformat(day) < self.today]
-        # Expired lots are settled first, one EXPIRE entry each, then at most one EARN entry.
-        assert types == [EntryType.EXPIRE] * len(expired) + ([EntryType.EARN] if awarded > 0 else [])
-        assert [-e.delta for e in change.entries[: len(expired)]] == [before.lots[d] for d in expired]
-        if awarded > 0:
-            assert change.entries[-1].delta == awarded
-            settled = sum(before.lots[d] for d in expired)
-            assert change.account.lots[expires_on.isoformat()] >= awarded
-            assert change.account.balance == before.balance - settled + awarded
-        assert change.account.lifetime_earned == before.lifetime_earned + max(awarded, 0)
+    def _check_earned(
+        self,
+        before: Account,
+        change: Change,
+        awarded: int,
+        expires_on: date,
+        available_on: date | None = None,
+    ) -> None:
+        # Whatever the clock made due is settled first (the `settle` rule checks how), then the award.
+        settled = settle_expired(before, self.today, self.now)
+        n = len(settled.entries)
+        assert [(e.type, e.delta) for e in change.entries[:n]] == [(e.type, e.delta) for e in settled.entries]
+        own = change.entries[n:]
+        after, base = change.account, settled.account
+        if available_on is not None:  # pending: outside the balance, no entry, not toward lifetime
+            key = pending_key(available_on, expires_on)
+            assert own == []
+            assert after.pending[key] == base.pending.get(key, 0) + awarded
+            assert (after.balance, after.lifetime_earned, after.shortfall) == (
+                base.balance,
+                base.lifetime_earned,
+                base.shortfall,
+            )
+            self.model_pending[key] = self.model_pending.get(key, 0) + awarded
+        else:  # the shortfall is repaid first; one EARN entry with what is left, if anything
+            repaid = min(awarded, base.shortfall)
+            expected = [(EntryType.EARN, awarded - repaid)] if awarded > repaid else []
+            assert [(e.type, e.delta) for e in own] == expected
+            assert after.balance == base.balance + awarded - repaid
+            assert after.shortfall == base.shortfall - repaid
+            assert after.lifetime_earned == base.lifetime_earned + awarded
+            if awarded > repaid:
+                assert after.lots[expires_on.isoformat()] >= awarded - repaid
+            self.model_lifetime += awarded
+        self.flows["awarded"] += awarded
+        self.model_release()
         self.apply(change)
         self.assert_settled()
 
@@ -224,6 +299,7 @@ class LedgerMachine(RuleBasedStateMachine):
             assert points > sum(held.values())
             assert change.account.lots == held  # the failed debit changed nothing
             assert change.entries == settled_entries
+            self.model_release()
             self.apply(change)  # keep the settlement only
             return
         assert sum(held.values()) >= points
@@ -236,6 +312,8 @@ class LedgerMachine(RuleBasedStateMachine):
         assert 0 < entry.lots[taken_days[-1]] <= held[taken_days[-1]]
         for day, pts in held.items():
             assert change.account.lots.get(day, 0) == pts - entry.lots.get(day, 0)
+        self.flows["spent"] += points
+        self.model_release()
         self.apply(change)
         self.assert_settled()
         assert entry is not None
@@ -246,28 +324,109 @@ class LedgerMachine(RuleBasedStateMachine):
     def refund_a_spend(self, data: st.DataObject) -> None:
         spent = self.open_spends.pop(data.draw(st.integers(min_value=0, max_value=len(self.open_spends) - 1)))
         change = settle_expired(self.account, self.today, self.now)
-        held = dict(change.account.lots)
+        held, owed = dict(change.account.lots), change.account.shortfall
         entry = refund(change, spent.lots, self.now, self.today, source="CANCEL", ref=spent.ref)
-        assert entry is not None
-        assert entry.type is EntryType.REFUND
-        assert entry.delta == -spent.delta
-        assert entry.lots == spent.lots
-        # Exactly the expiry days the points came from, even those that have passed since.
+        # A shortfall is repaid out of the refund first (its soonest lots); the entry carries the rest.
+        repaid = min(-spent.delta, owed)
+        assert change.account.shortfall == owed - repaid
+        back = entry.lots if entry else {}
+        if repaid == -spent.delta:
+            assert entry is None
+        else:
+            assert entry is not None
+            assert entry.type is EntryType.REFUND
+            assert entry.delta == -spent.delta - repaid == sum(back.values())
+            kept_days = sorted(spent.lots)[len(spent.lots) - len(back) :]
+            assert sorted(back) == kept_days
+            assert all(0 < back[d] <= spent.lots[d] for d in back)
+        # Into exactly the expiry days the points came from, even those that have passed since.
         after = change.account.lots
-        assert set(after) == set(held) | set(spent.lots)
+        assert set(after) == set(held) | set(back)
         for day in after:
-            assert after[day] == held.get(day, 0) + spent.lots.get(day, 0)
+            assert after[day] == held.get(day, 0) + back.get(day, 0)
+        self.flows["refunded"] += -spent.delta
+        self.model_release()
         self.apply(change)
 
     @rule()
     def settle(self) -> None:
-        before = dict(self.account.lots)
-        change = settle_expired(self.account, self.today, self.now)
-        gone = {day: pts for day, pts in before.items() if date.fromisoformat(day) < self.today}
-        assert [(e.type, e.delta, e.ref) for e in change.entries] == [
-            (EntryType.EXPIRE, -pts, f"EXPIRY#{day}") for day, pts in sorted(gone.items())
-        ]
-        assert change.account.lots == {day: pts for day, pts in before.items() if day not in gone}
+        start = self.account
+        change = settle_expired(start, self.today, self.now)
+        # First the pending lots whose day has come: one EARN per day (net of the shortfall they repay).
+        due = {k: v for k, v in start.pending.items() if pending_dates(k)[0] <= self.today}
+        by_day: dict[date, int] = {}
+        for key, points in due.items():
+            by_day[pending_dates(key)[0]] = by_day.get(pending_dates(key)[0], 0) + points
+        groups = [sum(by_day.values())] if len(by_day) > MAX_RELEASE_ENTRIES else list(by_day.values())
+        owed, released = start.shortfall, []
+        for points in (g for g in groups if g):
+            repaid = min(points, owed)
+            owed -= repaid
+            if points > repaid:
+                released.append((EntryType.EARN, points - repaid))
+        assert [(e.type, e.delta) for e in change.entries[: len(released)]] == released
+        assert change.account.shortfall == owed
+        assert change.account.lifetime_earned == start.lifetime_earned + sum(due.values())
+        assert change.account.pending == {k: v for k, v in start.pending.items() if k not in due}
+        # Then every lot past its last day (released ones too), one EXPIRE entry each, soonest first.
+        expired = change.entries[len(released) :]
+        assert all(e.type is EntryType.EXPIRE for e in expired)
+        days = [e.ref.removeprefix("EXPIRY#") for e in expired if e.ref]
+        assert days == sorted(days) and all(date.fromisoformat(d) < self.today for d in days)
+        kept = {d: p for d, p in start.lots.items() if date.fromisoformat(d) >= self.today}
+        assert all(change.account.lots.get(d, 0) >= p for d, p in kept.items())
+        self.model_release()
+        self.apply(change)
+        self.assert_settled()
+
+    # --- returns ------------------------------------------------------------------------------
+
+    @precondition(lambda self: bool(self.purchases))
+    @rule(data=st.data(), whole=st.booleans())
+    def reverse_a_purchase(self, data: st.DataObject, whole: bool) -> None:
+        index = data.draw(st.integers(min_value=0, max_value=len(self.purchases) - 1))
+        bought = self.purchases[index]
+        left = bought.amount_fen - bought.refunded_fen
+        amount = None if whole else data.draw(st.integers(min_value=1, max_value=bought.amount_fen))
+        if (left if amount is None else amount) > left or left == 0:
+            with pytest.raises(ReversalExceedsPurchase):
+                reverse(self.account, bought, amount, "r", "EVENT#e", self.rules_, self.now)
+            return
+        reversal = reverse(self.account, bought, amount, "r", "EVENT#e", self.rules_, self.now)
+        after = reversal.purchase
+        # In total, the event has lost ⌊awarded × refunded / amount⌋: all of it once fully refunded.
+        assert after.refunded_fen == bought.amount_fen - left + (left if amount is None else amount)
+        assert after.reversed == bought.awarded * after.refunded_fen // bought.amount_fen
+        points = after.reversed - bought.reversed
+        assert reversal.result.reversed == points >= 0
+        settled = settle_expired(self.account, self.today, self.now)
+        n = len(settled.entries)
+        change, base = reversal.change, settled.account
+        assert [(e.type, e.delta) for e in change.entries[:n]] == [(e.type, e.delta) for e in settled.entries]
+        own = change.entries[n:]
+        self.model_release()
+        if self.today < bought.available_on:  # still pending: the points simply vanish
+            key = pending_key(bought.available_on, bought.expires_on)
+            assert own == [] and reversal.result.shortfall == 0
+            assert change.account.pending.get(key, 0) == base.pending.get(key, 0) - points
+            assert (change.account.balance, change.account.lifetime_earned) == (
+                base.balance,
+                base.lifetime_earned,
+            )
+            self.model_pending[key] -= points
+            if not self.model_pending[key]:
+                del self.model_pending[key]
+        else:  # off the balance as far as it goes, the rest is shortfall; never negative
+            from_balance = min(points, base.balance)
+            expected = [(EntryType.REVERSE, -from_balance)] if from_balance else []
+            assert [(e.type, e.delta) for e in own] == expected
+            assert reversal.result.shortfall == points - from_balance
+            assert change.account.shortfall == base.shortfall + points - from_balance
+            assert change.account.lifetime_earned == base.lifetime_earned - points
+            self.model_lifetime -= points
+        assert reversal.result.balance == change.account.balance
+        self.flows["reversed"] += points
+        self.purchases[index] = after
         self.apply(change)
         self.assert_settled()
 
@@ -289,8 +448,25 @@ class LedgerMachine(RuleBasedStateMachine):
         assert self.account.balance >= 0
 
     @invariant()
-    def lifetime_is_the_sum_of_earnings(self) -> None:
-        assert self.account.lifetime_earned == sum(e.delta for e in self.ledger if e.type is EntryType.EARN)
+    def lifetime_counts_spendable_earnings_less_reversals(self) -> None:
+        assert self.account.lifetime_earned == self.model_lifetime >= 0
+        if not any(p.reversed for p in self.purchases):  # without reversals: the sum of EARN entries
+            assert self.account.lifetime_earned == sum(
+                e.delta for e in self.ledger if e.type is EntryType.EARN
+            )
+
+    @invariant()
+    def pending_lots_are_the_models(self) -> None:
+        assert self.account.pending == self.model_pending
+        assert all(points > 0 for points in self.account.pending.values())
+
+    @invariant()
+    def every_point_is_accounted_for(self) -> None:
+        """balance + pending - shortfall = awarded + refunded - spent - expired - reversed."""
+        f = self.flows
+        held = self.account.balance + sum(self.account.pending.values()) - self.account.shortfall
+        assert held == f["awarded"] + f["refunded"] - f["spent"] - f["expired"] - f["reversed"]
+        assert self.account.shortfall >= 0
 
     @invariant()
     def entry_ids_are_unique(self) -> None:

@@ -25,6 +25,7 @@ CONTRACT_DEFAULTS: dict[str, Any] = {
     "referralReward": 100,
     "expiry": {"mode": "ROLLING", "days": 365},
     "reminderDays": 7,
+    "pendingDays": 0,  # purchase returns: points pending for that many business days
     "timeZone": "Asia/Shanghai",
 }
 

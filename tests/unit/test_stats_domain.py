@@ -64,7 +64,9 @@ def test_a_batch_adds_up_per_business_day() -> None:
         ]
     )
     assert days == {
-        "2026-03-01": Counters(issued=105, redeemed=50, expired=7, refunded=30, sign_ins=1, orders=1),
+        "2026-03-01": Counters(
+            issued=105, redeemed=50, expired=7, refunded=30, sign_ins=1, orders=1, reversed=4
+        ),
         "2026-03-02": Counters(issued=10, sign_ins=1, orders=2),
     }
     # Every delta, of every type, moves the points members hold; orders move nothing by themselves.

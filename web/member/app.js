@@ -126,7 +126,10 @@ async function render() {
       me.frozen ? h('div', { class: 'notice error' }, '账户已冻结 Account frozen') : '',
       tierProgress(me),
       h('h3', {}, '即将过期 Expiring'),
-      me.expiring.length ? h('ul', { id: 'expiring' }, me.expiring.map((e) => h('li', {}, `${points(e.points)} 积分 · ${when(e.expiresAt)}`))) : h('p', { class: 'muted' }, 'Nothing expiring soon.')),
+      me.expiring.length ? h('ul', { id: 'expiring' }, me.expiring.map((e) => h('li', {}, `${points(e.points)} 积分 · ${when(e.expiresAt)}`))) : h('p', { class: 'muted' }, 'Nothing expiring soon.'),
+      // Purchase points inside the return window, and points of refunded purchases still owed.
+      me.pending?.length ? [h('h3', {}, '待生效 Pending'), h('ul', { id: 'pending' }, me.pending.map((e) => h('li', {}, `${points(e.points)} 积分 · from ${when(e.availableAt)}`)))] : '',
+      me.shortfall ? h('p', { class: 'notice', id: 'shortfall' }, `待抵扣 ${points(me.shortfall)} 积分 (refunded purchase, repaid from the next points earned)`) : ''),
     h('div', { class: 'card', id: 'sign-in' },
       h('h3', {}, '每日签到 Daily sign-in'),
       h('p', {}, `连续 ${me.signIn.streak} 天 · streak ${me.signIn.streak}`),

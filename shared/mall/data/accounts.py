@@ -31,6 +31,8 @@ _STATE = (
     "streak",
     "cap_day",
     "cap_used",
+    "pending",
+    "shortfall",
     "due_pk",
     "due_sk",
 )
@@ -50,6 +52,10 @@ class AccountItem(Item):
     streak = IntegerAttribute(default=0)
     cap_day = UnicodeAttribute(attr_name="capDay", null=True)
     cap_used = IntegerAttribute(attr_name="capUsed", default=0)
+    pending = IntMapAttribute(
+        default=dict
+    )  # "<available day>/<expiry day>" -> purchase points not spendable yet
+    shortfall = IntegerAttribute(default=0)
     due_pk = UnicodeAttribute(attr_name="DUE_PK", null=True)
     due_sk = UnicodeAttribute(attr_name="DUE_SK", null=True)
     openid = UnicodeAttribute(null=True)  # WeChat members only; never returned or logged
@@ -103,6 +109,8 @@ def to_account(item: AccountItem) -> Account:
         streak=item.streak,
         cap_day=item.cap_day,
         cap_used=item.cap_used,
+        pending=dict(item.pending or {}),
+        shortfall=item.shortfall or 0,
         version=item.version or 0,
         invite_code=item.invite_code,
     )
@@ -125,6 +133,8 @@ def _item(account: Account, **extra: Any) -> AccountItem:
         streak=account.streak,
         cap_day=account.cap_day,
         cap_used=account.cap_used,
+        pending=account.pending,
+        shortfall=account.shortfall,
         due_pk=expiry_shard(account.member_id) if soonest else None,
         due_sk=f"{soonest}#{account.member_id}" if soonest else None,
         invite_code=account.invite_code,

@@ -1,7 +1,7 @@
 """Statistics items: per-day counters, the outstanding points, and the markers that make counting exact.
 
 - day counters: PK `STATS#<day>`, SK `DAY`; `issued`, `redeemed`, `expired`, `refunded`, `signIns`,
-  `orders` (ADD only);
+  `orders`, `reversed` (ADD only);
 - outstanding: PK `STATS`, SK `OUTSTANDING`; `points` = Σ of every ledger delta counted;
 - counted marker: PK `STATSDONE#<eventID>`, SK `MARKER`; one per counted stream record, `ttl` 48 h
   (a stream keeps records 24 h, so a marker outlives every redelivery of its record).
@@ -35,6 +35,7 @@ class DayItem(Item):
     refunded = IntegerAttribute(default=0)
     sign_ins = IntegerAttribute(attr_name="signIns", default=0)
     orders = IntegerAttribute(default=0)
+    reversed = IntegerAttribute(default=0)
 
 
 class OutstandingItem(Item):
@@ -121,7 +122,15 @@ def read(days: list[date]) -> tuple[dict[str, Counters], int]:
     for d in days:
         item = dynamo.decode(DayItem, found.get(day_key(d.isoformat())))
         counters[d.isoformat()] = (
-            Counters(item.issued, item.redeemed, item.expired, item.refunded, item.sign_ins, item.orders)
+            Counters(
+                item.issued,
+                item.redeemed,
+                item.expired,
+                item.refunded,
+                item.sign_ins,
+                item.orders,
+                item.reversed,
+            )
             if item
             else Counters()
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from itertools import groupby
 
 from mall.domain.ledger import EntryType, LedgerEntry, new_entry_id
 from mall.domain.rules import Rules, Tier
@@ -27,6 +28,9 @@ class Account:
     streak: int = 0
     cap_day: str | None = None
     cap_used: int = 0
+    # Purchase points not spendable yet: "<available day>/<expiry day>" -> points (outside the balance).
+    pending: dict[str, int] = field(default_factory=dict)
+    shortfall: int = 0  # reversed points the balance could not cover: repaid first out of the next earnings
     version: int = 0  # optimistic lock; 0 means "not stored yet"
     invite_code: str | None = None  # the member's own code for inviting friends (set when opened)
 
@@ -77,8 +81,11 @@ def _without_empty(lots: dict[str, int]) -> dict[str, int]:
 
 
 def settle_expired(account: Account, today: date, at: datetime) -> Change:
-    """Expire every lot whose last day is before `today`: one EXPIRE entry per lot."""
+    """Settle what the clock has made due, before anything else touches the account: pending points
+    whose day has come become spendable (EARN), then every lot whose last day is before `today` expires
+    (one EXPIRE entry per lot)."""
     change = Change(account)
+    release_pending(change, today, at)
     expire_due(change, today, at)
     return change
 
@@ -129,15 +136,119 @@ def credit(
     ref: str | None = None,
     note: str | None = None,
 ) -> LedgerEntry | None:
-    """Add points to the lot of their expiry day; EARN also counts toward lifetime (tiers)."""
+    """Add points to the lot of their expiry day; EARN also counts toward lifetime (tiers) and repays
+    a shortfall first (so its entry may carry less than `points`, or be None)."""
     if points <= 0:
         return None
+    if type_ is EntryType.EARN:
+        return _earn(change, {expires_on.isoformat(): points}, at, day, source=source, ref=ref, note=note)
     lots = dict(change.account.lots)
     key = expires_on.isoformat()
     lots[key] = lots.get(key, 0) + points
-    lifetime = change.account.lifetime_earned + (points if type_ is EntryType.EARN else 0)
-    change.account = replace(change.account, lots=_without_empty(lots), lifetime_earned=lifetime)
+    change.account = replace(change.account, lots=_without_empty(lots))
     return change.record(at, day, type_, source, points, ref=ref, note=note)
+
+
+def _repaid_note(note: str | None, repaid: int) -> str | None:
+    if not repaid:
+        return note
+    return "; ".join(part for part in (note, f"{repaid} points repaid a reversal shortfall") if part)
+
+
+def _earn(
+    change: Change,
+    by_expiry: dict[str, int],
+    at: datetime,
+    day: date,
+    *,
+    source: str,
+    ref: str | None,
+    note: str | None,
+) -> LedgerEntry | None:
+    """Earned points (expiry day -> points): all of them count toward lifetime; a shortfall is repaid
+    out of them first (the soonest-expiring ones), and one EARN entry carries what is left, if any."""
+    account = change.account
+    total = sum(by_expiry.values())
+    repaid = min(total, account.shortfall)
+    kept, _ = take_soonest_first(by_expiry, repaid)
+    lots = dict(account.lots)
+    for lot_day, points in kept.items():
+        lots[lot_day] = lots.get(lot_day, 0) + points
+    change.account = replace(
+        account,
+        lots=_without_empty(lots),
+        lifetime_earned=account.lifetime_earned + total,
+        shortfall=account.shortfall - repaid,
+    )
+    if total == repaid:
+        return None
+    return change.record(
+        at, day, EntryType.EARN, source, total - repaid, ref=ref, note=_repaid_note(note, repaid)
+    )
+
+
+def pending_key(available_on: date, expires_on: date) -> str:
+    return f"{available_on.isoformat()}/{expires_on.isoformat()}"
+
+
+def pending_dates(key: str) -> tuple[date, date]:
+    """(the day the points become spendable, their expiry day)."""
+    available, expires = key.split("/")
+    return date.fromisoformat(available), date.fromisoformat(expires)
+
+
+def hold_pending(change: Change, points: int, available_on: date, expires_on: date) -> None:
+    """Purchase points that become spendable on `available_on`: outside the balance (no ledger entry,
+    not toward tiers) until then."""
+    if points <= 0:
+        return
+    pending = dict(change.account.pending)
+    key = pending_key(available_on, expires_on)
+    pending[key] = pending.get(key, 0) + points
+    change.account = replace(change.account, pending=_without_empty(pending))
+
+
+def drop_pending(change: Change, points: int, available_on: date, expires_on: date) -> None:
+    """Reversed while still pending: the points simply vanish (they were never in the balance)."""
+    if points <= 0:
+        return
+    pending = dict(change.account.pending)
+    key = pending_key(available_on, expires_on)
+    if pending.get(key, 0) < points:
+        raise ValueError(f"pending lot {key} holds {pending.get(key, 0)} points, not {points}")
+    pending[key] -= points
+    change.account = replace(change.account, pending=_without_empty(pending))
+
+
+MAX_RELEASE_ENTRIES = 20  # beyond this many pending lots due at once, one EARN entry covers them all
+
+
+def release_pending(change: Change, today: date, at: datetime) -> None:
+    """Pending lots whose day has come (`available <= today`) become spendable: one EARN entry per day
+    they became available (written now, so the ledger always sums to the balance); an account left
+    untouched for long gets one entry for all of them."""
+    due = {key: pts for key, pts in sorted(change.account.pending.items()) if pending_dates(key)[0] <= today}
+    if not due:
+        return
+    change.account = replace(
+        change.account, pending={k: v for k, v in change.account.pending.items() if k not in due}
+    )
+    days = sorted({pending_dates(key)[0] for key in due})
+    if len(days) > MAX_RELEASE_ENTRIES:
+        groups = [(days[0], days[-1], list(due.items()))]
+    else:
+        groups = [
+            (day, day, list(lots))
+            for day, lots in groupby(due.items(), key=lambda kv: pending_dates(kv[0])[0])
+        ]
+    for first, last, lots in groups:
+        by_expiry: dict[str, int] = {}
+        for key, points in lots:
+            expires = pending_dates(key)[1].isoformat()
+            by_expiry[expires] = by_expiry.get(expires, 0) + points
+        since = f"{first}" if first == last else f"{first} to {last}"
+        note = f"purchase points pending until {since}"
+        _earn(change, by_expiry, at, today, source="PURCHASE", ref=f"PENDING#{last}", note=note)
 
 
 def take_soonest_first(lots: dict[str, int], points: int) -> tuple[dict[str, int], dict[str, int]]:
@@ -186,15 +297,61 @@ def refund(
     ref: str | None = None,
     note: str | None = None,
 ) -> LedgerEntry | None:
-    """Put spent points back into their original lots, keeping their original expiry days."""
+    """Put spent points back into their original lots, keeping their original expiry days. A shortfall
+    is repaid out of them first (the soonest-expiring ones): spent points whose purchase was refunded
+    meanwhile do not come back to be spent twice."""
     total = sum(taken.values())
     if total <= 0:
         return None
+    repaid = min(total, change.account.shortfall)
+    back, _ = take_soonest_first(_without_empty(taken), repaid)
     lots = dict(change.account.lots)
-    for lot_day, points in taken.items():
+    for lot_day, points in back.items():
         lots[lot_day] = lots.get(lot_day, 0) + points
-    change.account = replace(change.account, lots=_without_empty(lots))
-    return change.record(at, day, EntryType.REFUND, source, total, ref=ref, note=note, lots=dict(taken))
+    change.account = replace(
+        change.account, lots=_without_empty(lots), shortfall=change.account.shortfall - repaid
+    )
+    if total == repaid:
+        return None
+    note = _repaid_note(note, repaid)
+    return change.record(at, day, EntryType.REFUND, source, total - repaid, ref=ref, note=note, lots=back)
+
+
+def take_back(
+    change: Change,
+    points: int,
+    own_lot: date,
+    at: datetime,
+    day: date,
+    *,
+    source: str,
+    ref: str | None = None,
+    note: str | None = None,
+) -> int:
+    """Reverse spendable points: off the balance (their own lot first, then soonest-expiry first) as
+    one REVERSE entry; what the balance cannot cover becomes shortfall. All of it leaves lifetime
+    earned (it had counted). Returns the shortfall this added."""
+    if points <= 0:
+        return 0
+    account = change.account
+    from_balance = min(points, account.balance)
+    lots = dict(account.lots)
+    own = min(from_balance, lots.get(own_lot.isoformat(), 0))
+    if own:
+        lots[own_lot.isoformat()] -= own
+    remaining, taken = take_soonest_first(_without_empty(lots), from_balance - own)
+    if own:
+        taken[own_lot.isoformat()] = taken.get(own_lot.isoformat(), 0) + own
+    missing = points - from_balance
+    change.account = replace(
+        account,
+        lots=remaining,
+        lifetime_earned=account.lifetime_earned - points,
+        shortfall=account.shortfall + missing,
+    )
+    if from_balance:
+        change.record(at, day, EntryType.REVERSE, source, -from_balance, ref=ref, note=note, lots=taken)
+    return missing
 
 
 def tier_of(lifetime_earned: int, rules: Rules) -> tuple[Tier, int]:
@@ -217,3 +374,12 @@ def next_tier(lifetime_earned: int, rules: Rules) -> tuple[Tier, int] | None:
 
 def upcoming_expiries(lots: dict[str, int], count: int = 5) -> Iterable[tuple[str, int]]:
     return [(day, pts) for day, pts in sorted(lots.items()) if pts > 0][:count]
+
+
+def pending_by_day(pending: dict[str, int]) -> list[tuple[date, int]]:
+    """Pending points by the day they become spendable, soonest first."""
+    days: dict[date, int] = {}
+    for key, points in pending.items():
+        available = pending_dates(key)[0]
+        days[available] = days.get(available, 0) + points
+    return sorted(days.items())

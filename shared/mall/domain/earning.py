@@ -9,7 +9,15 @@ from enum import StrEnum
 from fractions import Fraction
 from math import floor
 
-from mall.domain.account import Account, Change, credit, ensure_active, settle_expired, tier_of
+from mall.domain.account import (
+    Account,
+    Change,
+    credit,
+    ensure_active,
+    hold_pending,
+    settle_expired,
+    tier_of,
+)
 from mall.domain.calendar import business_day, expiry_day
 from mall.domain.campaigns import NO_BOOST, Campaign, boost
 from mall.domain.rules import Rules
@@ -27,6 +35,9 @@ class EarnOutcome:
     change: Change
     awarded: int
     expires_on: date
+    earned_on: date
+    available_on: date | None = None  # pending purchase points: the day they become spendable
+    shortfall_repaid: int = 0  # the part of `awarded` that repaid a reversal shortfall
 
 
 @dataclass(frozen=True)
@@ -34,6 +45,7 @@ class SignInOutcome:
     change: Change
     awarded: int
     streak: int
+    shortfall_repaid: int = 0
 
 
 def _exact(value: float) -> Fraction:
@@ -89,8 +101,14 @@ def earn(
         used = change.account.cap_used if change.account.cap_day == today.isoformat() else 0
         change.account = replace(change.account, cap_day=today.isoformat(), cap_used=used + awarded)
     expires_on = expiry_day(today, rules)
+    if kind is EarnKind.PURCHASE and rules.pending_days and awarded > 0:
+        # Not spendable (nor toward tiers) until the return window has passed; settled by the clock.
+        available_on = today + timedelta(days=rules.pending_days)
+        hold_pending(change, awarded, available_on, expires_on)
+        return EarnOutcome(change, awarded, expires_on, today, available_on=available_on)
+    owed = change.account.shortfall
     credit(change, awarded, expires_on, at, today, source=kind.value, ref=ref, note=note)
-    return EarnOutcome(change=change, awarded=awarded, expires_on=expires_on)
+    return EarnOutcome(change, awarded, expires_on, today, shortfall_repaid=owed - change.account.shortfall)
 
 
 def sign_in(
@@ -108,8 +126,10 @@ def sign_in(
     reward = floor(reward * boost(campaigns, "SIGN_IN", at))
     change = settle_expired(account, today, at)
     change.account = replace(change.account, sign_in_day=today.isoformat(), streak=streak)
+    owed = change.account.shortfall
     credit(change, reward, expiry_day(today, rules), at, today, source="SIGN_IN", ref=f"SIGN_IN#{today}")
-    return SignInOutcome(change=change, awarded=reward, streak=streak)
+    repaid = owed - change.account.shortfall
+    return SignInOutcome(change=change, awarded=reward, streak=streak, shortfall_repaid=repaid)
 
 
 def current_streak(account: Account, today: date) -> int:
@@ -123,10 +143,12 @@ def current_streak(account: Account, today: date) -> int:
 class EarnResult:
     """The answer to an earn event; stored with the event, so a replay answers exactly this."""
 
-    awarded: int
-    balance: int
+    awarded: int  # pending points included
+    balance: int  # spendable points only
     expires_at: str | None  # end of the expiry day, ISO with the rules' offset; None when nothing was awarded
     replayed: bool = False
+    pending_until: str | None = None  # start of the day pending points become spendable; None: spendable now
+    shortfall_repaid: int = 0
 
 
 @dataclass(frozen=True)
@@ -134,3 +156,4 @@ class SignInResult:
     awarded: int
     streak: int
     balance: int
+    shortfall_repaid: int = 0

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from mall.domain.account import Account, next_tier, tier_of, upcoming_expiries
-from mall.domain.calendar import end_of_day, iso
+from mall.domain.account import Account, next_tier, pending_by_day, tier_of, upcoming_expiries
+from mall.domain.calendar import end_of_day, iso, start_of_day
 from mall.domain.earning import current_streak
 from mall.domain.rules import Rules
 
@@ -30,6 +30,12 @@ class Expiring:
 
 
 @dataclass(frozen=True)
+class Pending:
+    points: int
+    available_at: str  # the start of the business day they become spendable, ISO with the rules' offset
+
+
+@dataclass(frozen=True)
 class Profile:
     member_id: str
     balance: int
@@ -41,6 +47,8 @@ class Profile:
     streak: int
     signed_in_today: bool
     expiring: list[Expiring]
+    pending: list[Pending]
+    shortfall: int
     invite_code: str | None = None
 
 
@@ -61,5 +69,10 @@ def profile_of(account: Account, rules: Rules, today: date) -> Profile:
             Expiring(points, iso(end_of_day(date.fromisoformat(day), rules.zone)))
             for day, points in upcoming_expiries(account.lots)
         ],
+        pending=[
+            Pending(points, iso(start_of_day(day, rules.zone)))
+            for day, points in pending_by_day(account.pending)
+        ],
+        shortfall=account.shortfall,
         invite_code=account.invite_code,
     )

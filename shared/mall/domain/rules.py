@@ -57,6 +57,8 @@ class Rules(CamelModel):
     referral_reward: int = Field(default=100, ge=0, le=1_000_000)
     expiry: Expiry = Field(default_factory=lambda: RollingExpiry(mode="ROLLING", days=365))
     reminder_days: int = Field(default=7, ge=0, le=365)
+    # Business days purchase points stay pending (the return window): not spendable, not toward tiers.
+    pending_days: int = Field(default=0, ge=0, le=365)
     time_zone: str = Field(default="Asia/Shanghai", max_length=64, pattern=r"^[A-Za-z][A-Za-z0-9_+\-/]*$")
 
     @field_validator("time_zone")
@@ -77,6 +79,14 @@ class Rules(CamelModel):
             raise ValueError("tiers: thresholds must be strictly ascending")
         if len({t.name for t in self.tiers}) != len(self.tiers):
             raise ValueError("tiers: names must be unique")
+        return self
+
+    @model_validator(mode="after")
+    def _pending_within_expiry(self) -> Rules:
+        if isinstance(self.expiry, RollingExpiry) and self.pending_days > self.expiry.days:
+            raise ValueError(
+                "pendingDays: must not exceed expiry.days (the points would expire while pending)"
+            )
         return self
 
     @property

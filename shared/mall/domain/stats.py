@@ -3,7 +3,9 @@
 The aggregator reads the table's stream off the write path; these rules decide, for each inserted
 item, the counters it moves (`issued` = Σ EARN deltas, `redeemed` = Σ −SPEND, `expired` = Σ −EXPIRE,
 `refunded` = Σ REFUND, `signIns` = EARN entries with source SIGN_IN, `orders` = orders created that
-business day) and how it changes the points all members hold (Σ every delta, whatever its type).
+business day, `reversed` = Σ −REVERSE: points of refunded purchases taken off balances) and how it
+changes the points all members hold (Σ every delta, whatever its type). Pending purchase points are
+not issued until their EARN entry is written, the day they become spendable.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ class Counters:
     refunded: int = 0
     sign_ins: int = 0
     orders: int = 0
+    reversed: int = 0
 
     def __add__(self, other: Counters) -> Counters:
         return Counters(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
@@ -56,6 +59,7 @@ _ATTRIBUTE = {
     "refunded": "refunded",
     "sign_ins": "signIns",
     "orders": "orders",
+    "reversed": "reversed",
 }
 
 
@@ -135,7 +139,9 @@ def _ledger(image: Mapping[str, Any]) -> tuple[str, Counters, int]:
         counters = Counters(expired=-delta)
     elif entry_type is EntryType.REFUND:
         counters = Counters(refunded=delta)
-    else:  # ADJUST, REVERSE: they move the outstanding points only
+    elif entry_type is EntryType.REVERSE:
+        counters = Counters(reversed=-delta)
+    else:  # ADJUST: it moves the outstanding points only
         counters = Counters()
     return day, counters, delta
 

@@ -25,13 +25,14 @@ def load_existing(member_id: str) -> Account:
 
 
 def settled(member_id: str) -> tuple[Account, Rules]:
-    """The account with anything past expiry settled first (a write only when something is due)."""
+    """The account with whatever the clock made due settled first (pending points that became
+    spendable, points past expiry): a write only when something is due."""
 
     def attempt() -> tuple[Account, Rules]:
         account = load_existing(member_id)
         rules, now = rules_store.current(), clock.now()
         change = settle_expired(account, business_day(now, rules.zone), now)
-        if not change.entries:
+        if change.account == account:
             return account, rules
         store.write_change(change, rules.zone)
         return replace(change.account, version=change.account.version + 1), rules

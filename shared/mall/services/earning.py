@@ -11,8 +11,9 @@ from mall import clock
 from mall.data import accounts, earn_events, rules_store
 from mall.data.retry import until_decided
 from mall.data.transaction import FirstAnswer, Replayed
-from mall.domain.calendar import end_of_day, iso
-from mall.domain.earning import EarnKind, EarnResult, SignInResult, earn, sign_in
+from mall.domain.calendar import end_of_day, iso, start_of_day
+from mall.domain.earning import EarnKind, EarnOutcome, EarnResult, SignInResult, earn, sign_in
+from mall.domain.reversal import Purchase
 from mall.errors import DomainError
 from mall.services.accounts import load_existing
 from mall.services.campaigns import in_force
@@ -45,6 +46,19 @@ def _replay(request: EarnRequest, first: FirstAnswer) -> EarnResult:
     return replay(first, request.fingerprint(), _first, message=message)
 
 
+def _purchase(request: EarnRequest, outcome: EarnOutcome) -> Purchase | None:
+    """What the event marker keeps so that a refund of the purchase can take its points back."""
+    if request.kind is not EarnKind.PURCHASE or request.amount_fen is None:
+        return None
+    return Purchase(
+        member_id=request.member_id,
+        amount_fen=request.amount_fen,
+        awarded=outcome.awarded,
+        available_on=outcome.available_on or outcome.earned_on,
+        expires_on=outcome.expires_on,
+    )
+
+
 def award(request: EarnRequest) -> EarnResult:
     """One read and one transaction: account + ledger entry + the event marker that makes it idempotent."""
 
@@ -64,9 +78,22 @@ def award(request: EarnRequest) -> EarnResult:
             campaigns=in_force(),
         )
         expires = iso(end_of_day(outcome.expires_on, rules.zone)) if outcome.awarded else None
-        result = EarnResult(outcome.awarded, outcome.change.account.balance, expires)
+        available = outcome.available_on
+        result = EarnResult(
+            outcome.awarded,
+            outcome.change.account.balance,
+            expires,
+            pending_until=iso(start_of_day(available, rules.zone)) if available else None,
+            shortfall_repaid=outcome.shortfall_repaid,
+        )
         earn_events.commit_award(
-            outcome.change, rules.zone, request.merchant, request.event_id, request.fingerprint(), result
+            outcome.change,
+            rules.zone,
+            request.merchant,
+            request.event_id,
+            request.fingerprint(),
+            result,
+            _purchase(request, outcome),
         )
         return result
 
@@ -88,6 +115,7 @@ def daily_sign_in(member_id: str) -> SignInResult:
         rules, now = rules_store.current(), clock.now()
         outcome = sign_in(account, rules, now, in_force())
         accounts.write_change(outcome.change, rules.zone)
-        return SignInResult(outcome.awarded, outcome.streak, outcome.change.account.balance)
+        balance = outcome.change.account.balance
+        return SignInResult(outcome.awarded, outcome.streak, balance, outcome.shortfall_repaid)
 
     return until_decided(attempt)

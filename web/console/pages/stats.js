@@ -28,7 +28,7 @@ export default {
         h('div', { class: 'card' }, h('span', { class: 'muted' }, 'Outstanding liability (points all members hold now)'), h('div', { class: 'big', id: 'outstanding' }, points(stats.outstanding))),
         h('div', { class: 'card' }, canvas),
         h('div', { class: 'card' }, table(
-          ['date', 'issued', 'redeemed', 'expired', 'refunded', 'signIns', 'orders'].map((f) => [f, (d) => (f === 'date' ? d.date : points(d[f]))]),
+          ['date', 'issued', 'redeemed', 'expired', 'refunded', 'reversed', 'signIns', 'orders'].map((f) => [f, (d) => (f === 'date' ? d.date : points(d[f]))]),
           [...stats.days].reverse(),
         )),
       );

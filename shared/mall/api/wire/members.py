@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Self
+from typing import Annotated, Self
 
+from aws_lambda_powertools.event_handler.openapi.params import Path
 from pydantic import Field, field_validator, model_validator
 
 from mall.api.wire.common import ID_PATTERN, WireModel
@@ -13,6 +14,7 @@ from mall.domain.ledger import LedgerEntry
 from mall.domain.members import Adjusted
 from mall.domain.notifications import Notification
 from mall.domain.profile import Profile
+from mall.domain.reversal import ReversalResult
 from mall.services.login import Session
 
 
@@ -55,6 +57,11 @@ class ExpiringView(WireModel):
     expires_at: str
 
 
+class PendingView(WireModel):
+    points: int
+    available_at: str = Field(description="the start of the business day the points become spendable")
+
+
 class ProfileView(WireModel):
     member_id: str
     balance: int
@@ -64,6 +71,12 @@ class ProfileView(WireModel):
     next_tier: NextTierView | None
     sign_in: SignInView
     expiring: list[ExpiringView]
+    pending: list[PendingView] = Field(
+        description="purchase points not spendable yet (outside the balance and tier progress)"
+    )
+    shortfall: int = Field(
+        description="reversed points the balance could not cover, repaid first out of the next earnings"
+    )
     invite_code: str | None = Field(description="the member's own code for inviting friends")
 
     @classmethod
@@ -79,6 +92,8 @@ class ProfileView(WireModel):
             else None,
             "sign_in": SignInView(streak=p.streak, signed_in_today=p.signed_in_today),
             "expiring": [ExpiringView(points=e.points, expires_at=e.expires_at) for e in p.expiring],
+            "pending": [PendingView(points=e.points, available_at=e.available_at) for e in p.pending],
+            "shortfall": p.shortfall,
             "invite_code": p.invite_code,
         }
 
@@ -123,10 +138,11 @@ class SignInResultView(WireModel):
     awarded: int
     streak: int
     balance: int
+    shortfall_repaid: int = Field(description="the part of `awarded` that repaid a reversal shortfall")
 
     @classmethod
     def of(cls, r: SignInResult) -> SignInResultView:
-        return cls(awarded=r.awarded, streak=r.streak, balance=r.balance)
+        return cls(awarded=r.awarded, streak=r.streak, balance=r.balance, shortfall_repaid=r.shortfall_repaid)
 
 
 class EarnBody(WireModel):
@@ -148,14 +164,64 @@ class EarnBody(WireModel):
 
 
 class EarnResultView(WireModel):
-    awarded: int
-    balance: int
+    awarded: int = Field(description="points awarded, pending ones included")
+    balance: int = Field(description="spendable points only")
     expires_at: str | None
     replayed: bool = False
+    pending_until: str | None = Field(
+        description="when pending purchase points become spendable; null when they are spendable now"
+    )
+    shortfall_repaid: int = Field(description="the part of `awarded` that repaid a reversal shortfall")
 
     @classmethod
     def of(cls, r: EarnResult) -> EarnResultView:
-        return cls(awarded=r.awarded, balance=r.balance, expires_at=r.expires_at, replayed=r.replayed)
+        return cls(
+            awarded=r.awarded,
+            balance=r.balance,
+            expires_at=r.expires_at,
+            replayed=r.replayed,
+            pending_until=r.pending_until,
+            shortfall_repaid=r.shortfall_repaid,
+        )
+
+
+# As long as the eventId `POST /earn` takes; a path segment, so it never holds a '/'.
+EventId = Annotated[
+    str, Path(min_length=1, max_length=128, description="the eventId the purchase was earned under")
+]
+
+
+class ReverseBody(WireModel):
+    reason: str = Field(min_length=1, max_length=256)
+    amount_fen: int | None = Field(
+        default=None,
+        ge=1,
+        le=10_000_000_000,
+        strict=True,
+        description="the part of the purchase refunded; omitted: all of it that is not refunded yet",
+    )
+    refund_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=128,
+        description="the merchant's refund id: the reversal is idempotent on it (default: on the amount)",
+    )
+    member_id: str | None = Field(
+        default=None,
+        pattern=ID_PATTERN,
+        description="the purchase's member (optional): saves a read; another member's event is 404",
+    )
+
+
+class ReversalView(WireModel):
+    reversed: int = Field(description="every point this reversal took back: pending, spendable and shortfall")
+    balance: int
+    shortfall: int = Field(description="the part of `reversed` the balance could not cover")
+    replayed: bool
+
+    @classmethod
+    def of(cls, r: ReversalResult) -> ReversalView:
+        return cls(reversed=r.reversed, balance=r.balance, shortfall=r.shortfall, replayed=r.replayed)
 
 
 class NotificationView(WireModel):

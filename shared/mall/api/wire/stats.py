@@ -14,6 +14,7 @@ class DayStatsView(WireModel):
     refunded: int
     sign_ins: int
     orders: int
+    reversed: int
 
 
 class StatsView(WireModel):
