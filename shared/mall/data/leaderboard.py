@@ -125,7 +125,7 @@ def top_of_shard(board: str, shard: int, count: int) -> tuple[list[tuple[str, in
 
 def count_above(board: str, shard: int, points: int) -> int:
     """Members of the shard with more than `points`: a COUNT query over their index keys (it reads as
-    many keys as there are members ahead, a page per ~10,000)."""
+    many index keys as there are members ahead: a 1 MB page per ~5,000)."""
     request: dict[str, Any] = {
         "TableName": dynamo.table(),
         "IndexName": RANK_INDEX,
