@@ -147,10 +147,11 @@ def test_sign_in_reward_is_multiplied_inside_the_window_only(
 def test_categories_narrow_purchase_campaigns(invoke: Invoke, tokens: Tokens, now: Clock) -> None:
     admin, service = tokens.admin(), tokens.service()
     tokens.member("alice")
+    assert campaign(invoke, admin, categories=[], multiplier=1.5)["categories"] is None  # empty: all
     campaign(invoke, admin, categories=["electronics"])
     assert earn(invoke, service, "alice", "e", amountFen=1000, category="electronics") == 20
-    assert earn(invoke, service, "alice", "h", amountFen=1000, category="home") == 10
-    assert earn(invoke, service, "alice", "n", amountFen=1000) == 10
+    assert earn(invoke, service, "alice", "h", amountFen=1000, category="home") == 15
+    assert earn(invoke, service, "alice", "n", amountFen=1000) == 15
 
 
 def test_a_campaign_that_has_not_started_multiplies_nothing(

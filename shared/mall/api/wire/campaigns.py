@@ -28,9 +28,8 @@ class CampaignBody(WireModel):
     )
     categories: list[Annotated[str, Field(pattern=CATEGORY_PATTERN)]] | None = Field(
         default=None,
-        min_length=1,
         max_length=100,
-        description="narrows PURCHASE and REDEMPTION; all when absent",
+        description="narrows PURCHASE and REDEMPTION; all when absent or empty",
     )
 
     @field_validator("kinds")
@@ -39,6 +38,10 @@ class CampaignBody(WireModel):
         if len(set(kinds)) != len(kinds):
             raise ValueError("each kind at most once")
         return kinds
+
+    @property
+    def only_categories(self) -> list[str] | None:
+        return self.categories or None  # none listed: every category
 
     @property
     def exact_multiplier(self) -> Fraction:
