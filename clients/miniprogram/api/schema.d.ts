@@ -873,7 +873,7 @@ export interface components {
         CampaignBody: {
             /**
              * Categories
-             * @description narrows PURCHASE and REDEMPTION; all when absent
+             * @description narrows PURCHASE and REDEMPTION; all when absent or empty
              */
             categories?: string[] | null;
             /**
