@@ -126,7 +126,7 @@ def test_restock_moves_only_the_difference() -> None:
     assert restock(old, draw(cup(25), NOTHING), left) == (replace(draw(cup(25, 2), NOTHING), version=4), [])
     stored, moves = restock(old, draw(cup(30), NOTHING), left)
     assert stored.prize("cup") == cup(30, 3)  # 30 units: a third shard
-    assert moves == [StockMove("cup", 0, 2), StockMove("cup", 1, 2), StockMove("cup", 2, 1)]
+    assert moves == [StockMove("cup", 0, 2), StockMove("cup", 1, 2), StockMove("cup", 2, 1, fresh=True)]
     stored, moves = restock(old, draw(cup(18), NOTHING), left)
     assert stored.prize("cup").stock == 18 and moves == [StockMove("cup", 0, -7)]
     stored, moves = restock(old, draw(cup(12), NOTHING), left)
@@ -135,6 +135,20 @@ def test_restock_moves_only_the_difference() -> None:
     assert stored.prize("cup").stock == 10 and moves == [StockMove("cup", 0, -10), StockMove("cup", 1, -5)]
     stored, moves = restock(old, draw(cup(None), NOTHING), left)
     assert stored.prize("cup").shards == 0 and moves == []
+
+
+def test_shards_new_to_a_prize_are_set_not_added_to() -> None:
+    """A prize removed from the draw and put back later may find units in shards it no longer used."""
+    old = draw(cup(10, shards=1), NOTHING)
+    stored, moves = restock(old, draw(cup(31), NOTHING), {"cup": [10]})
+    assert stored.prize("cup").shards == 3
+    assert moves == [
+        StockMove("cup", 0, 7),
+        StockMove("cup", 1, 7, fresh=True),
+        StockMove("cup", 2, 7, fresh=True),
+    ]
+    stored, moves = restock(old, draw(cup(12), NOTHING), {"cup": [10]})  # +2 over 1 shard
+    assert moves == [StockMove("cup", 0, 2)]
 
 
 def test_choose_shard_only_among_shards_with_units() -> None:

@@ -141,16 +141,21 @@ async function render() {
     loginScreen();
     return;
   }
-  const [catalog, orders, ledger, sales, draws, board] = await Promise.all([
+  const [catalog, orders, ledger, sales] = await Promise.all([
     api.products({ limit: 50 }),
     api.orders({ limit: 10 }),
     api.ledger({ limit: 10 }),
     api.flashSales().catch(() => ({ items: [] })),
-    api.draws().catch(() => ({ items: [] })),
-    api.leaderboard('week').catch(() => null),
   ]);
-  const running = draws.items.find((d) => d.status === 'ACTIVE');
-  const draw = running ? await api.draw(running.drawId).catch(() => null) : null;
+  // The lucky draw and the leaderboard fill their places once they answer, without holding up the page.
+  const drawSlot = h('div', {});
+  const boardSlot = h('div', {});
+  api.draws()
+    .then((draws) => draws.items.find((d) => d.status === 'ACTIVE'))
+    .then((running) => running && api.draw(running.drawId))
+    .then((draw) => draw && drawSlot.replaceChildren(drawCard(draw)))
+    .catch(() => {});
+  api.leaderboard('week').then((board) => boardSlot.replaceChildren(leaderboardCard(board))).catch(() => {});
   const live = sales.items.filter((s) => s.status !== 'ENDED'); // a sold-out sale still shows my claim
   const claims = await Promise.all(live.map((s) => api.myClaim(s.saleId).catch(() => null)));
   who.replaceChildren(`${me.memberId} · `, h('button', { onclick: () => { api.logout(); sessionStorage.removeItem(MEMBER_KEY); loginScreen(); } }, '退出 Log out'));
@@ -177,8 +182,8 @@ async function render() {
         onclick: () => act('sign-in', () => api.signIn(), (r) => `签到成功 +${r.awarded} (streak ${r.streak})`),
       }, me.signIn.signedInToday ? '今日已签到 Signed in today' : '签到 Sign in')),
     live.length ? h('div', { class: 'card' }, h('h3', {}, '限时抢购 Flash sales'), h('div', { class: 'grid' }, live.map((s, i) => saleRow(s, claims[i])))) : '',
-    draw ? drawCard(draw) : '',
-    board ? leaderboardCard(board) : '',
+    drawSlot,
+    boardSlot,
     h('div', { class: 'card' },
       h('h3', {}, '积分兑换 Catalog'),
       h('div', { class: 'grid', id: 'catalog' }, catalog.items.map((p) => h('div', { class: 'product', 'data-sku': p.sku },

@@ -149,16 +149,22 @@ def restock(
             awarded = before.stock - sum(levels)
             stock = max(asked.stock, awarded)
             shards = max(before.shards, prize_shard_count(stock))
-            moves += _moves(asked.prize_id, stock - before.stock, levels + [0] * (shards - before.shards))
+            moves += _moves(asked.prize_id, stock - before.stock, levels, shards)
             prizes.append(replace(asked, stock=stock, shards=shards))
     version = old.version if old else 0
     return replace(requested, prizes=tuple(prizes), version=version), moves
 
 
-def _moves(prize_id: str, delta: int, levels: list[int]) -> list[StockMove]:
+def _moves(prize_id: str, delta: int, levels: list[int], shards: int) -> list[StockMove]:
+    """`delta` units over `shards` shards, of which `levels` are in use. A shard new to the prize is set
+    (it may hold units from a time the prize was removed from the draw), the others moved."""
     if delta > 0:
-        added = split_stock(delta, len(levels))
-        return [StockMove(prize_id, i, n) for i, n in enumerate(added) if n]
+        added = split_stock(delta, shards)
+        return [
+            StockMove(prize_id, i, n, fresh=i >= len(levels))
+            for i, n in enumerate(added)
+            if n or i >= len(levels)
+        ]
     moves, due = [], -delta
     for shard in sorted(range(len(levels)), key=lambda i: -levels[i]):  # fullest first
         take = min(due, levels[shard])
