@@ -184,12 +184,14 @@ test('the admin schedules a campaign and a lucky draw, the member spins and sees
   await shot(admin, '12-console-draw');
 
   await member.reload();
+  await member.click('#open-draw');
   await member.waitForSelector(`#draw[data-draw="e2e-wheel-${RUN}"]`);
   const before = await memberBalance();
   await member.click('#draw button');
   await member.waitForSelector('text=/抽中 You won 100 积分|谢谢参与 Nothing this time/');
   const won = (await member.$('text=/抽中 You won 100 积分/')) ? 100 : 0;
   assert.equal(await memberBalance(), before - 10 + won);
+  await member.click('#open-board');
   await member.waitForSelector('#leaderboard');
   assert.ok(await member.$('#invite-code'), 'the member sees their invite code');
   await shot(member, '13-member-spun');

@@ -97,6 +97,20 @@ async function watchClaim(saleId) {
   }
 }
 
+// The lucky draw and the leaderboard are screens of their own in the mini-program: here they load when
+// opened (and stay open across re-renders), so the main screen asks only for what it shows.
+const opened = new Set();
+
+function openable(name, title, label, load) {
+  const slot = h('div', { class: 'card', id: `${name}-slot` });
+  const fill = () => load()
+    .then((content) => slot.replaceChildren(content))
+    .catch((err) => slot.replaceChildren(h('p', { class: 'notice error' }, errorText(err))));
+  if (opened.has(name)) fill();
+  else slot.replaceChildren(h('h3', {}, title), h('button', { id: `open-${name}`, onclick: () => { opened.add(name); fill(); } }, label));
+  return slot;
+}
+
 function prizeText(p) {
   if (p.kind === 'POINTS') return `${points(p.points)} 积分`;
   if (p.kind === 'PRODUCT') return p.name || p.sku;
@@ -104,7 +118,7 @@ function prizeText(p) {
 }
 
 function drawCard(draw) {
-  return h('div', { class: 'card', id: 'draw', 'data-draw': draw.drawId },
+  return h('div', { id: 'draw', 'data-draw': draw.drawId },
     h('h3', {}, `幸运抽奖 ${draw.name}`),
     h('p', { class: 'muted' }, `${points(draw.costPoints)} 积分 / 次 · until ${when(draw.endsAt)}`),
     h('ul', {}, draw.prizes.map((p) => h('li', { 'data-prize': p.prizeId },
@@ -118,7 +132,7 @@ function drawCard(draw) {
 }
 
 function leaderboardCard(board) {
-  return h('div', { class: 'card', id: 'leaderboard' },
+  return h('div', { id: 'leaderboard' },
     h('h3', {}, '本周积分榜 This week'),
     table([
       ['#', (s) => s.rank],
@@ -147,15 +161,11 @@ async function render() {
     api.ledger({ limit: 10 }),
     api.flashSales().catch(() => ({ items: [] })),
   ]);
-  // The lucky draw and the leaderboard fill their places once they answer, without holding up the page.
-  const drawSlot = h('div', {});
-  const boardSlot = h('div', {});
-  api.draws()
-    .then((draws) => draws.items.find((d) => d.status === 'ACTIVE'))
-    .then((running) => running && api.draw(running.drawId))
-    .then((draw) => draw && drawSlot.replaceChildren(drawCard(draw)))
-    .catch(() => {});
-  api.leaderboard('week').then((board) => boardSlot.replaceChildren(leaderboardCard(board))).catch(() => {});
+  const drawSlot = openable('draw', '幸运抽奖 Lucky draw', '去抽奖 Open', async () => {
+    const running = (await api.draws()).items.find((d) => d.status === 'ACTIVE');
+    return running ? drawCard(await api.draw(running.drawId)) : h('p', { class: 'muted' }, 'No lucky draw running.');
+  });
+  const boardSlot = openable('board', '本周积分榜 Leaderboard', '看排行 Show', async () => leaderboardCard(await api.leaderboard('week')));
   const live = sales.items.filter((s) => s.status !== 'ENDED'); // a sold-out sale still shows my claim
   const claims = await Promise.all(live.map((s) => api.myClaim(s.saleId).catch(() => null)));
   who.replaceChildren(`${me.memberId} · `, h('button', { onclick: () => { api.logout(); sessionStorage.removeItem(MEMBER_KEY); loginScreen(); } }, '退出 Log out'));
