@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from local_stack import clock, static_site
+from local_stack.authorizer import Authorizers
 from local_stack.events import HttpRequest, HttpResponse, http_api_event, http_api_response, scheduled_event
 from local_stack.lambda_runtime import InvocationResult
 from local_stack.routing import Router
@@ -39,6 +40,8 @@ class Backend:
     invoke: Callable[[str, Any], InvocationResult]
     jobs: Mapping[str, ScheduleEvent]
     clock_file: Path
+    # The routes' Lambda authorizers, run before the route as API Gateway does (None: not emulated).
+    authorizers: Authorizers | None = None
 
 
 class GatewayServer(ThreadingHTTPServer):
@@ -161,6 +164,10 @@ def _dispatch(backend: Backend, request: HttpRequest, request_id: str, host: str
         request_id=request_id,
         host=host or "localhost",
     )
+    if backend.authorizers is not None:
+        stopped = backend.authorizers.apply(match.authorizer, event)
+        if stopped is not None:
+            return _json(stopped.status, stopped.body), f"[authorizer {match.authorizer}]"
     return _proxy_response(match.target, backend.invoke(match.target, event)), match.target
 
 

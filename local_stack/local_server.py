@@ -11,6 +11,7 @@ import argparse
 import contextlib
 import importlib
 import importlib.util
+import json
 import logging
 import os
 import signal
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from local_stack import DEFAULT_STATE_DIR, DEFAULT_TEMPLATE, LOCAL_REGION, REPO_ROOT, clock
+from local_stack.authorizer import Authorizers, authorizer_invoke
 from local_stack.engines import Engines, EngineUnavailable, start_engines
 from local_stack.gateway import Backend, GatewayServer
 from local_stack.lambda_runtime import Invocation, InvocationResult
@@ -128,6 +130,22 @@ def local_settings(dynamodb_endpoint: str, moto_endpoint: str, clock_file: Path)
     }
 
 
+SAM_ENV_FILE = "env.json"
+# Lambda sets these itself, and a container cannot see the host's clock file: the rest goes to sam local.
+_NOT_FOR_SAM_LOCAL = ("AWS_LAMBDA_", "AWS_REGION", "AWS_DEFAULT_REGION", "CLOCK_FILE")
+
+
+def write_sam_env(envs: Mapping[str, Mapping[str, str]], path: Path) -> None:
+    """`sam local invoke --env-vars <path>`: every function's environment on this run's engines (table,
+    secrets and queues by their local names, endpoints of DynamoDB Local and moto), so a function run in
+    SAM's container (with `--docker-network host`) reads and writes the data `make run` serves."""
+    chosen = {
+        fn: {k: v for k, v in env.items() if not k.startswith(_NOT_FOR_SAM_LOCAL)} for fn, env in envs.items()
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(chosen, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
 def runtime_variables(fn: FunctionSpec) -> dict[str, str]:
     """The reserved variables Lambda sets in every execution environment."""
     return {
@@ -194,12 +212,14 @@ def running_stack(
             for fn in template.functions
         }
         common = {k: str(resolve(v, template, resources)) for k, v in template.global_environment.items()}
+        write_sam_env(envs, state_dir / SAM_ENV_FILE)
         invoker = FunctionInvoker(template, envs, pool)
         server.backend = Backend(
             router=Router((route, fn.logical_id) for fn in template.functions for route in fn.routes),
             invoke=invoker.invoke,
             jobs={fn.logical_id: fn.schedules[0] for fn in template.functions if fn.schedules},
             clock_file=clock_file,
+            authorizers=Authorizers(template.authorizers, authorizer_invoke(invoker.invoke)),
         )
         serving = threading.Thread(target=server.serve_forever, name="http-front-door", daemon=True)
         serving.start()

@@ -18,6 +18,7 @@ class RouteMatch:
     route_key: str
     target: str
     path_parameters: dict[str, str]
+    authorizer: str | None = None  # the Lambda authorizer API Gateway runs before the target
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ class Router:
                 )
             seen[route.route_key] = target
             if route.path == "$default":
-                self._default = RouteMatch("$default", target, {})
+                self._default = RouteMatch("$default", target, {}, route.authorizer)
             else:
                 self._routes.append(_Compiled(route, target, tuple(_split(route.path))))
 
@@ -81,7 +82,8 @@ class Router:
                 continue
             rank = (found[0], 1 if compiled.route.method == method else 0)
             if best is None or rank > best[0]:
-                best = (rank, RouteMatch(compiled.route.route_key, compiled.target, found[1]))
+                route = compiled.route
+                best = (rank, RouteMatch(route.route_key, compiled.target, found[1], route.authorizer))
         return best[1] if best else self._default
 
     def allowed_methods(self, path: str) -> list[str]:

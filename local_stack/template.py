@@ -21,6 +21,8 @@ TABLE_TYPE = "AWS::DynamoDB::Table"
 QUEUE_TYPE = "AWS::SQS::Queue"
 SECRET_TYPE = "AWS::SecretsManager::Secret"  # noqa: S105 - a resource type, not a secret
 LAYER_TYPE = "AWS::Serverless::LayerVersion"
+HTTP_API_TYPE = "AWS::Serverless::HttpApi"
+NO_AUTHORIZER = "NONE"  # a route's `Auth: {Authorizer: NONE}`: public, whatever the API's default
 
 # Lambda's defaults when neither the function nor Globals set them.
 DEFAULT_TIMEOUT = 3
@@ -36,10 +38,14 @@ class TemplateError(ValueError):
 
 @dataclass(frozen=True)
 class HttpRoute:
-    """One ``HttpApi`` event: ``method`` is upper-case (``ANY`` allowed), ``path`` may be ``$default``."""
+    """One ``HttpApi`` event: ``method`` is upper-case (``ANY`` allowed), ``path`` may be ``$default``.
+
+    ``authorizer`` names the Lambda authorizer API Gateway runs first (the event's ``Auth.Authorizer``,
+    else the API's ``DefaultAuthorizer``); None for a public route."""
 
     method: str
     path: str
+    authorizer: str | None = None
 
     @property
     def route_key(self) -> str:
@@ -84,6 +90,20 @@ class StreamEvent:
     batching_window_seconds: float = 0.0
     maximum_retry_attempts: int = -1
     bisect_on_error: bool = False
+
+
+@dataclass(frozen=True)
+class AuthorizerSpec:
+    """A Lambda authorizer of an ``AWS::Serverless::HttpApi`` (``Auth.Authorizers.<name>``).
+
+    ``identity``: the request headers API Gateway requires (a request missing one is refused with 401
+    before the authorizer runs) and caches verdicts by; ``ttl_seconds`` 0: no cache."""
+
+    name: str
+    function: str  # logical id of the authorizer function
+    identity: tuple[str, ...] = ()
+    ttl_seconds: int = 0
+    simple_responses: bool = True
 
 
 @dataclass(frozen=True)
@@ -179,6 +199,7 @@ class StackTemplate:
     layer_dirs: tuple[Path, ...]
     warnings: tuple[str, ...] = ()
     global_environment: Mapping[str, Any] = field(default_factory=dict)
+    authorizers: Mapping[str, AuthorizerSpec] = field(default_factory=dict)
 
     @property
     def root(self) -> Path:
@@ -212,11 +233,17 @@ def load_template(path: Path) -> StackTemplate:
     resources: dict[str, Any] = doc.get("Resources") or {}
     function_globals = (doc.get("Globals") or {}).get("Function") or {}
     warnings: list[str] = []
+    apis = {k: (v.get("Properties") or {}).get("Auth") or {} for k, v in _of_type(resources, HTTP_API_TYPE)}
+    authorizers = {
+        name: _authorizer(name, spec)
+        for auth in apis.values()
+        for name, spec in (auth.get("Authorizers") or {}).items()
+    }
     functions = []
     for logical_id, res in resources.items():
         if res.get("Type") == FUNCTION_TYPE:
             props = sam_merge(function_globals, res.get("Properties") or {})
-            fn = _function(logical_id, props, path.parent, warnings)
+            fn = _function(logical_id, props, path.parent, warnings, apis)
             if fn is not None:
                 functions.append(fn)
     return StackTemplate(
@@ -230,6 +257,24 @@ def load_template(path: Path) -> StackTemplate:
         layer_dirs=tuple(_layer_dir(v, path.parent) for _, v in _of_type(resources, LAYER_TYPE)),
         warnings=tuple(warnings),
         global_environment=(function_globals.get("Environment") or {}).get("Variables") or {},
+        authorizers=authorizers,
+    )
+
+
+def _authorizer(name: str, spec: Mapping[str, Any]) -> AuthorizerSpec:
+    arn = spec.get("FunctionArn")
+    if not (isinstance(arn, dict) and "Fn::GetAtt" in arn):
+        raise TemplateError(f"authorizer {name}: FunctionArn must be !GetAtt <Function>.Arn")
+    identity = spec.get("Identity") or {}
+    ttl = identity.get("ReauthorizeEvery", 300 if identity.get("Headers") else 0)
+    if not isinstance(ttl, int):
+        raise TemplateError(f"authorizer {name}: ReauthorizeEvery must be a number locally")
+    return AuthorizerSpec(
+        name=name,
+        function=_getatt_parts(arn["Fn::GetAtt"])[0],
+        identity=tuple(str(h).lower() for h in identity.get("Headers") or ()),
+        ttl_seconds=ttl,
+        simple_responses=spec.get("EnableSimpleResponses") in (True, "true"),
     )
 
 
@@ -368,7 +413,11 @@ def _layer_dir(resource: Mapping[str, Any], root: Path) -> Path:
 
 
 def _function(
-    logical_id: str, props: Mapping[str, Any], root: Path, warnings: list[str]
+    logical_id: str,
+    props: Mapping[str, Any],
+    root: Path,
+    warnings: list[str],
+    apis: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> FunctionSpec | None:
     code_uri, handler = props.get("CodeUri"), props.get("Handler")
     if not isinstance(code_uri, str) or not isinstance(handler, str) or "." not in handler:
@@ -382,9 +431,8 @@ def _function(
         kind, ev = event.get("Type"), event.get("Properties") or {}
         if kind == "HttpApi":
             path = ev.get("Path", "$default")
-            routes.append(
-                HttpRoute(str(ev.get("Method", "ANY")).upper() if path != "$default" else "ANY", path)
-            )
+            method = str(ev.get("Method", "ANY")).upper() if path != "$default" else "ANY"
+            routes.append(HttpRoute(method, path, _route_authorizer(ev, apis or {})))
         elif kind in ("Schedule", "ScheduleV2"):
             expression = ev.get("Schedule") or ev.get("ScheduleExpression")
             enabled = ev.get("Enabled", True) is not False and ev.get("State", "ENABLED") != "DISABLED"
@@ -424,6 +472,15 @@ def _function(
         queues=tuple(queues),
         streams=tuple(streams),
     )
+
+
+def _route_authorizer(event: Mapping[str, Any], apis: Mapping[str, Mapping[str, Any]]) -> str | None:
+    """The route's own ``Auth.Authorizer``, else its API's ``DefaultAuthorizer``; None when public."""
+    api = event.get("ApiId")
+    api_id = api.get("Ref") if isinstance(api, dict) else None
+    default = (apis.get(str(api_id)) or {}).get("DefaultAuthorizer")
+    chosen = (event.get("Auth") or {}).get("Authorizer", default)
+    return None if chosen in (None, NO_AUTHORIZER) else str(chosen)
 
 
 def _stream_event(where: str, name: str, ev: Mapping[str, Any], warnings: list[str]) -> StreamEvent | None:

@@ -15,6 +15,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from tests import iam  # one module, however often this conftest is imported (as conftest, tests.conftest)
+
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
 
@@ -39,10 +41,8 @@ LOCAL_ENV = {
 @functools.lru_cache(maxsize=1)
 def table_definitions() -> list[dict[str, Any]]:
     """CreateTable requests for every table in template.yaml (the single source of truth)."""
-    from local_stack.template import load_template
-
     requests = []
-    for table in load_template(ROOT / "template.yaml").tables:
+    for table in template().tables:
         props = table.properties
         request = {
             "TableName": table.name,
@@ -57,13 +57,23 @@ def table_definitions() -> list[dict[str, Any]]:
 
 
 @functools.lru_cache(maxsize=1)
+def template() -> Any:
+    from local_stack.template import load_template
+
+    return load_template(ROOT / "template.yaml")
+
+
+def handler_folder(logical_id: str) -> str:
+    """functions/<folder> of a template function (its CodeUri)."""
+    return template().function(logical_id).handler_file.parent.name
+
+
+@functools.lru_cache(maxsize=1)
 def template_router() -> Any:
     """API Gateway's route keys ("GET /orders/{orderId}") come from the template, as they do deployed."""
     from local_stack.routing import Router
-    from local_stack.template import load_template
 
-    functions = load_template(ROOT / "template.yaml").functions
-    return Router((route, fn.logical_id) for fn in functions for route in fn.routes)
+    return Router((route, fn.logical_id) for fn in template().functions for route in fn.routes)
 
 
 @dataclass
@@ -78,7 +88,10 @@ class FakeContext:
 
 
 def load_handler(folder: str) -> Any:
-    """Import functions/<folder>/handler.py once, under a unique module name (every file is handler.py)."""
+    """Import functions/<folder>/handler.py once, under a unique module name (every file is handler.py).
+
+    Its `lambda_handler` runs as its template function: every AWS call it makes is checked against that
+    function's policy in template.yaml (`iam_checked`)."""
     name = f"{folder}.handler"
     if name not in sys.modules:
         spec = importlib.util.spec_from_file_location(name, ROOT / "functions" / folder / "handler.py")
@@ -86,7 +99,19 @@ def load_handler(folder: str) -> Any:
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
         spec.loader.exec_module(module)
+        owner = {fn.handler_file.parent.name: fn.logical_id for fn in template().functions}.get(folder)
+        if owner and hasattr(module, "lambda_handler"):
+            module.lambda_handler = iam.running_as(owner, module.lambda_handler)  # type: ignore[attr-defined]
     return sys.modules[name]
+
+
+@pytest.fixture(autouse=True)
+def iam_checked() -> Iterator[None]:
+    """Fail any test during which a handler made an AWS call its template policy would refuse."""
+    iam.VIOLATIONS.clear()
+    yield
+    found, iam.VIOLATIONS[:] = list(iam.VIOLATIONS), []
+    assert not found, "AccessDenied in AWS:\n" + "\n".join(sorted(set(found)))
 
 
 def http_event(
@@ -117,6 +142,23 @@ def http_event(
     return event
 
 
+def through_gateway(event: dict[str, Any]) -> tuple[int, Any] | None:
+    """API Gateway's authorizer step for the event's route, as deployed (`local_stack.authorizer`): the
+    route's Lambda authorizer runs first and its verdict rides in the event. Returns the gateway's own
+    answer when it stops the request."""
+    from local_stack.authorizer import Authorizers
+
+    matched = template_router().match(event["requestContext"]["http"]["method"], event["rawPath"])
+    if matched is None:
+        return None
+    authorizers = Authorizers(
+        template().authorizers,
+        lambda fn, ev: load_handler(handler_folder(fn)).lambda_handler(ev, FakeContext()),
+    )
+    stopped = authorizers.apply(matched.authorizer, event)
+    return (stopped.status, stopped.body) if stopped else None
+
+
 _SECRETS = {
     "SigningKeySecret": "k" * 64,
     "WeChatSecret": json.dumps({"appId": "wx1", "appSecret": "s3cr3t"}),
@@ -129,6 +171,13 @@ def _moto() -> Iterator[str]:
     session_env = pytest.MonkeyPatch()
     for key, value in LOCAL_ENV.items():
         session_env.setenv(key, value)
+    import botocore.client
+
+    session_env.setattr(
+        botocore.client.BaseClient,
+        "_make_api_call",
+        iam.checked(botocore.client.BaseClient._make_api_call),  # type: ignore[attr-defined]
+    )
     with mock_aws():
         ddb = boto3.client("dynamodb")
         for request in table_definitions():
@@ -216,6 +265,9 @@ def invoke(aws: None) -> Invoke:
         headers: dict[str, str] | None = None,
     ) -> tuple[int, Any]:
         event = http_event(method, path, body, token, query, headers)
+        stopped = through_gateway(event)
+        if stopped is not None:
+            return stopped
         response = load_handler(folder).lambda_handler(event, FakeContext())
         payload = json.loads(response["body"]) if response.get("body") else None
         return response["statusCode"], payload

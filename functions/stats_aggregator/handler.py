@@ -32,6 +32,10 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         },
     )
     metrics.add_metric(name="StatsRecordsCounted", unit="Count", value=outcome.counted)
+    # The business figures of the dashboard (points issued, redeemed, expired, ..., orders), each record
+    # counted once: the same numbers GET /admin/stats adds up, as they happen.
+    for name, value in outcome.added.attributes().items():
+        metrics.add_metric(name=f"Stats.{name}", unit="Count", value=value)
     if outcome.already_counted:
         metrics.add_metric(name="StatsRecordsRedelivered", unit="Count", value=outcome.already_counted)
     if outcome.malformed:

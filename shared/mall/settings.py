@@ -16,6 +16,8 @@ class Settings(BaseSettings):
     table_name: str = Field(min_length=3)
     signing_key_secret_id: str = Field(min_length=1)
     wechat_secret_id: str = Field(default="wechat", description="secret name, not the secret")
+    # The app id is no secret: a deployed stack passes it as a parameter; empty: the secret's "appId".
+    wechat_app_id: str = ""
     wechat_api_base: str = "https://api.weixin.qq.com"
     # The local stack has no WeChat: there only dev codes log in, unless a fake WeChat is configured.
     wechat_enabled: bool = True

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from local_stack.events import sample
-from tests.conftest import FakeContext, Invoke, load_handler
+from tests.conftest import ROOT, FakeContext, Invoke, handler_folder, load_handler, template
 
 
 def test_the_http_sample_asks_for_a_token(invoke: Invoke) -> None:
@@ -33,3 +35,25 @@ def test_the_stream_sample_is_counted_once(invoke: Invoke, tokens: Any) -> None:
         }
     stats = invoke("stats", "GET", "/admin/stats", token=tokens.admin(), query={"to": "2026-11-29"})[1]
     assert stats["days"][0]["issued"] == 888 and stats["outstanding"] == 888
+
+
+def _functions() -> list[Any]:
+    return list(template().functions)
+
+
+@pytest.mark.parametrize("fn", _functions(), ids=lambda fn: fn.logical_id)
+def test_every_function_answers_its_own_sample_event(invoke: Invoke, fn: Any) -> None:
+    """events/<FunctionLogicalId>.json exists for every function (`python -m tools.sample_events` writes
+    a missing one) and its handler answers it: what `sam local invoke <Fn> -e events/<Fn>.json` runs."""
+    path = ROOT / "events" / f"{fn.logical_id}.json"
+    assert path.is_file(), f"no sample event for {fn.logical_id}: run python -m tools.sample_events"
+    result = load_handler(handler_folder(fn.logical_id)).lambda_handler(sample(path.name), FakeContext())
+    if fn.logical_id == "AuthorizerFunction":
+        assert result == {"isAuthorized": True, "context": {"error": "invalid token"}}
+    elif fn.routes:
+        # The verdict in the sample names a role the route allows: the gate lets it through.
+        assert result["statusCode"] < 500 and result["statusCode"] not in (401, 403), result
+    elif fn.queues or fn.streams:
+        assert result == {"batchItemFailures": []}
+    else:
+        assert isinstance(result, dict)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import FakeContext, Invoke, Tokens, http_event, load_handler
+from tests.conftest import FakeContext, Invoke, Tokens, http_event, load_handler, through_gateway
 
 NAME = "保温杯 500ml"
 PRODUCT = {
@@ -19,7 +19,9 @@ PRODUCT = {
 
 
 def _raw(folder: str, method: str, path: str, body: object = None, token: str | None = None) -> dict:
-    return load_handler(folder).lambda_handler(http_event(method, path, body, token), FakeContext())
+    event = http_event(method, path, body, token)
+    assert through_gateway(event) is None  # the authorizer's verdict rides in the event, as deployed
+    return load_handler(folder).lambda_handler(event, FakeContext())
 
 
 def test_product_names_are_sent_as_utf8_from_every_route(invoke: Invoke, tokens: Tokens) -> None:

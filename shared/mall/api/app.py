@@ -86,6 +86,7 @@ def make_app(*routes: Routes) -> Api:
     @resolver.exception_handler(Contention)
     def _contention(exc: Contention) -> Response:
         logger.warning("contention budget exhausted", extra={"detail": str(exc)})
+        metrics.add_metric(name="Error.CONTENTION", unit="Count", value=1)  # alarmed on (template.yaml)
         return error(503, "CONTENTION", "too many concurrent changes, retry shortly", {"Retry-After": "1"})
 
     @resolver.exception_handler(WeChatUnavailable)

@@ -3,7 +3,10 @@
 Run before powertools' resolver so that a missing token is 401 and a wrong role 403 whatever the body
 says (the resolver validates bodies before route dependencies run), and so that no body, however odd,
 reaches a JSON parser that could fail with anything but a 400. The roles come from the routes'
-own declarations (`mall.api.access`); the token is verified here, once."""
+own declarations (`mall.api.access`); the token was verified once, by the Lambda authorizer in front of
+every protected route (`mall.auth.verdict`), whose verdict arrives in the request context. A protected
+route reached without one (a route deployed without the authorizer) is refused: the gate never trusts
+a bare header."""
 
 from __future__ import annotations
 
@@ -17,7 +20,8 @@ from typing import Any
 from aws_lambda_powertools.event_handler import content_types
 
 from mall.api.access import Access
-from mall.auth.tokens import Principal, verify
+from mall.auth import verdict
+from mall.auth.tokens import Principal
 from mall.errors import Forbidden, Unauthenticated, ValidationFailed
 
 
@@ -36,13 +40,13 @@ def _access(event: Mapping[str, Any], policy: Mapping[str, Access]) -> Access | 
     return None
 
 
-def _principal(access: Access | None, headers: Mapping[str, str]) -> Principal | None:
+def _principal(access: Access | None, event: Mapping[str, Any]) -> Principal | None:
     if access is None or access.public:
         return None
-    scheme, _, token = headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthenticated("missing bearer token")
-    principal = verify(token.strip())
+    found = ((event.get("requestContext") or {}).get("authorizer") or {}).get("lambda")
+    if not isinstance(found, Mapping):
+        raise Unauthenticated("no verdict from the authorizer")
+    principal = verdict.principal(found)
     if principal.role not in access.roles:
         raise Forbidden(f"requires role {' or '.join(sorted(r.value for r in access.roles))}")
     return principal
@@ -69,7 +73,7 @@ def admit(event: dict[str, Any], policy: Mapping[str, Access]) -> Principal | No
 
     Returns the verified principal (None on a public route); raises the DomainError to answer."""
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
-    principal = _principal(_access(event, policy), headers)
+    principal = _principal(_access(event, policy), event)
     body = _json_body(event)
     # The API speaks only JSON: whatever content type came with a body, it is read as JSON.
     if body.strip():

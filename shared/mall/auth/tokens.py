@@ -43,6 +43,11 @@ def issue(principal: Principal, lifetime: timedelta = TOKEN_LIFETIME) -> tuple[s
 
 def verify(token: str) -> Principal:
     """Signature and issuer by PyJWT; expiry against our clock (which the local stack can move)."""
+    return verify_until(token)[0]
+
+
+def verify_until(token: str) -> tuple[Principal, int]:
+    """`verify`, and the token's expiry (epoch seconds), for whoever hands the principal on."""
     try:
         claims = jwt.decode(
             token,
@@ -56,4 +61,4 @@ def verify(token: str) -> Principal:
         raise Unauthenticated("invalid token") from exc
     if int(claims["exp"]) <= clock.now().timestamp():
         raise Unauthenticated("token expired")
-    return Principal(subject=str(claims["sub"]), role=role)
+    return Principal(subject=str(claims["sub"]), role=role), int(claims["exp"])

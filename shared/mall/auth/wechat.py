@@ -28,9 +28,12 @@ class WeChatCredentials:
 def credentials() -> WeChatCredentials:
     cfg = settings()
     raw = parameters.get_secret(cfg.wechat_secret_id, max_age=cfg.secret_cache_seconds, transform="json")
-    if not isinstance(raw, dict) or not raw.get("appId") or not raw.get("appSecret"):
-        raise WeChatUnavailable("WeChat secret must be JSON with appId and appSecret")
-    return WeChatCredentials(app_id=str(raw["appId"]), app_secret=str(raw["appSecret"]))
+    if not isinstance(raw, dict):
+        raise WeChatUnavailable("WeChat secret must be JSON with appSecret (and appId)")
+    app_id = cfg.wechat_app_id or raw.get("appId")
+    if not app_id or not raw.get("appSecret"):
+        raise WeChatUnavailable("WeChat app id or app secret not set (README: Deploy)")
+    return WeChatCredentials(app_id=str(app_id), app_secret=str(raw["appSecret"]))
 
 
 def get_json(url: str, timeout: float = 5.0) -> dict[str, Any]:

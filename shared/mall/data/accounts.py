@@ -163,20 +163,20 @@ def _ledger_item(member_id: str, entry: LedgerEntry, zone: ZoneInfo) -> LedgerIt
     )
 
 
-def change_parts(change: Change, zone: ZoneInfo, name: str = "account") -> Transaction:
+def change_parts(change: Change, zone: ZoneInfo, role: str = "") -> Transaction:
     """The account's new state (only if nobody changed it since it was read) and its ledger entries;
-    `name` tells two accounts changed in one transaction apart."""
+    `role` ("inviter ") tells two accounts changed in one transaction apart."""
     item = _item(change.account)
-    tx = Transaction().update(name, item, dynamo.assign(item, _STATE), versioned=True)
-    return tx.extend(ledger_parts(change, zone, name))
+    tx = Transaction().update(f"{role}account", item, dynamo.assign(item, _STATE), versioned=True)
+    return tx.extend(ledger_parts(change, zone, role))
 
 
-def ledger_parts(change: Change, zone: ZoneInfo, name: str = "account") -> Transaction:
+def ledger_parts(change: Change, zone: ZoneInfo, role: str = "") -> Transaction:
     """The ledger entries of a change, each a new item."""
     tx = Transaction()
     for index, entry in enumerate(change.entries):
         item = _ledger_item(change.account.member_id, entry, zone)
-        tx.put(f"{name} ledger#{index}", item, on_fail=lost_race)
+        tx.put(f"{role}ledger#{index}", item, on_fail=lost_race)
     return tx
 
 

@@ -134,14 +134,12 @@ def commit_definition(draw: Draw, moves: list[StockMove]) -> None:
     tx = Transaction().put("draw", _draw_item(draw), on_fail=lost_race)
     for move in moves:
         shard = PrizeShardItem(*shard_key(draw.draw_id, move.prize_id, move.shard))
-        name = f"shard {move.prize_id}#{move.shard}"
-        if move.fresh:
-            tx.update(name, shard, [PrizeShardItem.left.set(move.units)])
-        elif move.units > 0:
-            tx.update(name, shard, [PrizeShardItem.left.add(move.units)])
-        else:
-            condition = PrizeShardItem.left >= -move.units
-            tx.update(name, shard, [PrizeShardItem.left.add(move.units)], condition=condition)
+        # Set a shard new to the prize; move one in use (taking only units it still holds).
+        action: Any = (
+            PrizeShardItem.left.set(move.units) if move.fresh else PrizeShardItem.left.add(move.units)
+        )
+        condition = PrizeShardItem.left >= -move.units if move.units < 0 and not move.fresh else None
+        tx.update(f"shard {move.prize_id}#{move.shard}", shard, [action], condition=condition)
     tx.commit()
 
 

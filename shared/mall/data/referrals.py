@@ -67,9 +67,9 @@ def referral_parts(
         invitee_points=referral.invitee_points,
         inviter_points=referral.inviter_points,
     )
-    tx = accounts.ledger_parts(referral.invitee, zone, "invitee")
+    tx = accounts.ledger_parts(referral.invitee, zone, "invitee ")
     if referral.inviter is not None:
-        tx.extend(accounts.change_parts(referral.inviter, zone, "inviter"))
+        tx.extend(accounts.change_parts(referral.inviter, zone, "inviter "))
     return tx.put("referral", record)
 
 

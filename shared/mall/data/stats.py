@@ -89,8 +89,8 @@ def _transaction(group: list[Contribution], now: datetime) -> Transaction:
     return tx
 
 
-def count(group: list[Contribution], now: datetime) -> tuple[int, int]:
-    """Add `group` exactly once: returns (records counted now, records already counted before).
+def count(group: list[Contribution], now: datetime) -> tuple[list[Contribution], int]:
+    """Add `group` exactly once: returns (the contributions counted now, how many were counted before).
 
     One transaction: a marker per record (must be new) with the ADDs they make. When some markers
     exist already (a redelivered or re-split batch), the transaction is cancelled as a whole and says
@@ -108,8 +108,8 @@ def count(group: list[Contribution], now: datetime) -> tuple[int, int]:
             skipped += len(done)
             remaining = [c for i, c in enumerate(remaining) if i not in done]
             continue
-        return len(remaining), skipped
-    return 0, skipped
+        return remaining, skipped
+    return [], skipped
 
 
 def read(days: list[date]) -> tuple[dict[str, Counters], int]:
@@ -135,3 +135,29 @@ def read(days: list[date]) -> tuple[dict[str, Counters], int]:
             else Counters()
         )
     return counters, outstanding.points if outstanding else 0
+
+
+class BackfillItem(Item):
+    """`STATS` / `BACKFILL#OUTSTANDING`: the one-off backfill of the outstanding points happened (and how)."""
+
+    points = IntegerAttribute()
+    before = UnicodeAttribute()
+
+
+BACKFILL_KEY = ("STATS", "BACKFILL#OUTSTANDING")
+
+
+def backfill_outstanding(points: int, before: str) -> bool:
+    """Add `points` (the ledger entries the stream never delivered) to the outstanding, once ever:
+    False when a backfill was already recorded (nothing added)."""
+    tx = Transaction().put(
+        "backfill", BackfillItem(*BACKFILL_KEY, points=points, before=before), on_fail=None
+    )
+    tx.update("outstanding", OutstandingItem(*OUTSTANDING_KEY), [OutstandingItem.points.add(points)])
+    try:
+        tx.commit()
+    except Cancelled as cancelled:
+        if "backfill" in cancelled.failed:
+            return False
+        raise
+    return True

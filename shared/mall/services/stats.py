@@ -44,6 +44,7 @@ class BatchOutcome:
     ignored: int = 0
     malformed: int = 0
     failed: list[str] = field(default_factory=list)
+    added: Counters = field(default_factory=Counters)  # what this batch added, redeliveries left out
 
 
 def count_stream_batch(records: Sequence[Mapping[str, Any]]) -> BatchOutcome:
@@ -79,8 +80,10 @@ def count_stream_batch(records: Sequence[Mapping[str, Any]]) -> BatchOutcome:
             logger.warning("stats group stayed contended, retried by the stream", extra={"detail": str(exc)})
             outcome.failed = [c.sequence for g in groups[index:] for c in g]
             return outcome
-        outcome.counted += done
+        outcome.counted += len(done)
         outcome.already_counted += skipped
+        for c in done:
+            outcome.added += c.counters
     return outcome
 
 
