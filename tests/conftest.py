@@ -238,7 +238,7 @@ def _reset_caches() -> None:
 
     from mall.data import dynamo, rules_store
     from mall.data import flash_sales as flash_sale_store
-    from mall.services import flash_sales
+    from mall.services import draws, flash_sales
     from mall.settings import settings
 
     parameters.clear_caches()
@@ -247,6 +247,7 @@ def _reset_caches() -> None:
     rules_store._provider.cache_clear()
     flash_sale_store._sqs.cache_clear()
     flash_sales._sales.clear()
+    draws._definitions.clear()
 
 
 Invoke = Any

@@ -13,7 +13,7 @@ routes = Routes()
 
 @routes.post("/auth/login", allow=PUBLIC, summary="Log in with a wx.login code", tags=["auth"])
 def post_login(body: LoginBody) -> LoginView:
-    session = login(body.code)
+    session = login(body.code, body.invite_code)
     logger.info("login", extra={"memberId": session.member_id})
     metrics.add_metric(name="Logins", unit="Count", value=1)
     return LoginView.of(session)

@@ -60,6 +60,10 @@ class EventNotFound(DomainError):
     code, status = "EVENT_NOT_FOUND", 404
 
 
+class DrawNotFound(DomainError):
+    code, status = "DRAW_NOT_FOUND", 404
+
+
 class AlreadySignedIn(DomainError):
     code, status = "ALREADY_SIGNED_IN", 409
 
@@ -132,6 +136,10 @@ class RateLimited(DomainError):
 
 class ReversalExceedsPurchase(DomainError):
     code, status = "REVERSAL_EXCEEDS_PURCHASE", 409
+
+
+class DrawNotActive(DomainError):
+    code, status = "DRAW_NOT_ACTIVE", 409
 
 
 class Contention(Exception):

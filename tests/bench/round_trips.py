@@ -11,11 +11,13 @@ import io
 import json
 import os
 import sys
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 from local_stack.local_server import Stack, running_stack
+from local_stack.stream_consumer import stream_record
 from tests.bench.meter import Meter
 from tests.conftest import FakeContext, http_event, load_handler, through_gateway
 
@@ -154,11 +156,78 @@ def _round_trips(stack: Stack) -> list[dict[str, Any]]:
         ),
     )
     measure("settle one claim (queue consumer)", lambda: settle(claimed["claimId"]))
+
+    window = {"startsAt": "2020-01-01T00:00:00+08:00", "endsAt": "2099-01-01T00:00:00+08:00"}
+    campaign = {"name": "double", "multiplier": 2, **window, "kinds": ["PURCHASE", "SIGN_IN"]}
+    call("campaigns", "POST", "/admin/campaigns", campaign, admin)
+    boosted = {"memberId": "bench", "eventId": "p2", "kind": "PURCHASE", "amountFen": 50_000}
+    call("earn", "POST", "/earn", {**boosted, "eventId": "p-warm"}, service)  # campaigns now cached
+    measure(
+        "POST /earn (purchase, inside a campaign)",
+        lambda: call("earn", "POST", "/earn", boosted, service),
+    )
+    code = call("member", "GET", "/me", token=member)["inviteCode"]
+    measure(
+        "login (opens account, with an invite code)",
+        lambda: call("auth_login", "POST", "/auth/login", {"code": "dev:friend", "inviteCode": code}),
+    )
+    prizes = [
+        {"prizeId": "cup", "kind": "PRODUCT", "sku": "cup", "weight": 1, "stock": 500},
+        {"prizeId": "none", "kind": "NOTHING", "weight": 0},
+    ]
+    draw = {"name": "wheel", "costPoints": 10, **window, "prizes": prizes}
+    measure(
+        "PUT /admin/draws/{id} (new, 8 stock shards)",
+        lambda: call("draws", "PUT", "/admin/draws/d1", draw, admin),
+    )
+    spin = ("draw_spin", "POST", "/draws/d1/spins", None, member)
+    call(*spin, **{"Idempotency-Key": "warm"})  # the definition is now cached
+    measure("POST /draws/{id}/spins (product prize)", lambda: call(*spin, **{"Idempotency-Key": "s1"}))
+    measure("GET /draws/{id}", lambda: call("draws", "GET", "/draws/d1", token=member))
+    time.sleep(3)  # the stream poller scores this member's earns
+    measure(
+        "GET /leaderboard (caller in the top ten)",
+        lambda: call("leaderboard", "GET", "/leaderboard", token=member),
+    )
+    from mall.services.leaderboard import score_stream_batch
+
+    records = [stream_record(_ledger_insert(f"lb{i}", 1000 - i), "arn") for i in range(50)]
+    for start in range(0, 50, 25):
+        score_stream_batch(records[start : start + 25])
+    measure("score 25 new EARN entries (stream consumer)", lambda: score_stream_batch(_more_records()))
+    low = call("auth_login", "POST", "/auth/login", {"code": "dev:lb49"})["token"]
+    measure(
+        "GET /leaderboard (caller ranked 50th: counts who is ahead)",
+        lambda: call("leaderboard", "GET", "/leaderboard", token=low),
+    )
     from mall.services.reconcile import reconcile
 
     checked = measure("ReconcileFunction (first run)", lambda: reconcile(lambda: 900_000))
     rows[-1]["operation"] += f": {checked['accounts']} accounts touched, 2 days"
     return rows
+
+
+def _ledger_insert(member_id: str, points: int, entry: str = "1") -> dict[str, Any]:
+    """A stream record of a new EARN entry, as GetRecords returns it."""
+    from zoneinfo import ZoneInfo
+
+    from mall import clock
+    from mall.domain.calendar import business_day
+
+    image = {
+        "PK": {"S": f"MEMBER#{member_id}"},
+        "SK": {"S": f"LEDGER#{entry}"},
+        "type": {"S": "EARN"},
+        "source": {"S": "PURCHASE"},
+        "delta": {"N": str(points)},
+        "day": {"S": business_day(clock.now(), ZoneInfo("Asia/Shanghai")).isoformat()},
+    }
+    body = {"Keys": {"PK": image["PK"], "SK": image["SK"]}, "NewImage": image, "SequenceNumber": "1"}
+    return {"eventID": f"{member_id}-{entry}", "eventName": "INSERT", "dynamodb": body}
+
+
+def _more_records() -> list[dict[str, Any]]:
+    return [stream_record(_ledger_insert(f"lb{i}", 1, "2"), "arn") for i in range(25)]
 
 
 def table(rows: list[dict[str, Any]]) -> str:

@@ -166,6 +166,37 @@ test('the admin starts a flash sale and the member claims a unit, settled throug
   await shot(member, '10-member-claim-confirmed');
 });
 
+test('the admin schedules a campaign and a lucky draw, the member spins and sees the leaderboard', async () => {
+  await consolePage('campaigns');
+  const campaign = admin.locator('form[data-route="POST /admin/campaigns"]');
+  await campaign.locator('input[name="name"]').fill(`e2e 双倍 ${RUN}`);
+  await campaign.locator('button[type="submit"]').click();
+  await admin.waitForSelector('text=/Scheduled .* \\(ACTIVE\\)/');
+  await shot(admin, '11-console-campaign');
+
+  await consolePage('draws');
+  await admin.click('text=New lucky draw');
+  const draw = admin.locator('form[data-route="PUT /admin/draws/{drawId}"]');
+  await draw.locator('input[name="drawId"]').fill(`e2e-wheel-${RUN}`);
+  await draw.locator('button[type="submit"]').click();
+  await admin.waitForSelector(`text=Saved e2e-wheel-${RUN} (ACTIVE)`);
+  await admin.waitForSelector(`[data-draw="e2e-wheel-${RUN}"] >> text=90.00%`);
+  await shot(admin, '12-console-draw');
+
+  await member.reload();
+  await member.click('#open-draw');
+  await member.waitForSelector(`#draw[data-draw="e2e-wheel-${RUN}"]`);
+  const before = await memberBalance();
+  await member.click('#draw button');
+  await member.waitForSelector('text=/抽中 You won 100 积分|谢谢参与 Nothing this time/');
+  const won = (await member.$('text=/抽中 You won 100 积分/')) ? 100 : 0;
+  assert.equal(await memberBalance(), before - 10 + won);
+  await member.click('#open-board');
+  await member.waitForSelector('#leaderboard');
+  assert.ok(await member.$('#invite-code'), 'the member sees their invite code');
+  await shot(member, '13-member-spun');
+});
+
 test('statistics chart the points per day and show the liability', async () => {
   await consolePage('stats');
   await admin.waitForSelector('#stats-chart');

@@ -8,7 +8,14 @@ from tests.conftest import ROOT, load_handler
 # The contract (API.md): who may call what.
 _PUBLIC = {"POST /auth/login", "POST /auth/token", "GET /openapi.json"}
 _SERVICE = {"POST /earn", "POST /earn/{eventId}/reverse", "POST /orders/{orderId}/payment"}
-_ANY_ROLE = {"GET /products", "GET /products/{sku}", "GET /flash-sales"}
+_ANY_ROLE = {
+    "GET /products",
+    "GET /products/{sku}",
+    "GET /flash-sales",
+    "GET /campaigns",
+    "GET /draws",
+    "GET /draws/{drawId}",
+}
 _ADMIN_OR_SERVICE = {"GET /admin/refunds", "POST /admin/orders/{orderId}/cash-refund"}
 
 

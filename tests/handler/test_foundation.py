@@ -49,6 +49,7 @@ def test_me_requires_a_valid_member_token(invoke: Invoke, tokens: Tokens) -> Non
 def test_new_member_profile(invoke: Invoke, tokens: Tokens) -> None:
     status, me = invoke("member", "GET", "/me", token=tokens.member("alice"))
     assert status == 200
+    assert len(me.pop("inviteCode")) == 8  # the member's own (tests/handler/test_referrals.py)
     assert me == {
         "memberId": "alice",
         "balance": 0,

@@ -114,3 +114,37 @@ def test_what_rate_limits_cost(invoke: Invoke, tokens: Tokens, meter: Meter) -> 
     meter.reset()
     assert invoke("flash_claim", "POST", path, None, alice, headers={"Idempotency-Key": "c1"})[0] == 202
     assert dict(meter.calls) == {"BatchGetItem": 1, "TransactWriteItems": 1}
+
+
+def test_a_spin_reads_once_and_writes_once(invoke: Invoke, tokens: Tokens, meter: Meter) -> None:
+    """The definition comes from the container's cache; the one read fetches the account and one shard
+    of the prize rolled; cost, prize, stock, order and idempotency record are one transaction."""
+    ops, shop, alice = tokens.admin(), tokens.service(), tokens.member("alice")
+    product = {
+        "name": "Cup",
+        "category": "home",
+        "type": "PHYSICAL",
+        "pointsPrice": 10,
+        "cashPriceFen": 0,
+        "stock": 9,
+        "status": "ON_SHELF",
+    }
+    invoke("catalog", "PUT", "/admin/products/cup", product, ops)
+    prizes = [
+        {"prizeId": "cup", "kind": "PRODUCT", "sku": "cup", "weight": 1, "stock": 500},
+        {"prizeId": "none", "kind": "NOTHING", "weight": 0},
+    ]
+    window = {"startsAt": "2020-01-01T00:00:00+08:00", "endsAt": "2099-01-01T00:00:00+08:00"}
+    draw = {"name": "wheel", "costPoints": 10, **window, "prizes": prizes}
+    assert invoke("draws", "PUT", "/admin/draws/d1", draw, ops)[0] == 200
+    earn = {"memberId": "alice", "eventId": "e1", "kind": "PURCHASE", "amountFen": 10_000}
+    assert invoke("earn", "POST", "/earn", earn, shop)[0] == 200
+    headers = {"Idempotency-Key": "warm"}
+    assert invoke("draw_spin", "POST", "/draws/d1/spins", None, alice, headers=headers)[0] == 201
+
+    meter.reset()
+    status, won = invoke(
+        "draw_spin", "POST", "/draws/d1/spins", None, alice, headers={"Idempotency-Key": "s1"}
+    )
+    assert status == 201 and won["prize"]["prizeId"] == "cup" and won["orderId"]
+    assert dict(meter.calls) == {"BatchGetItem": 1, "TransactWriteItems": 1}

@@ -22,6 +22,7 @@ CONTRACT_DEFAULTS: dict[str, Any] = {
         {"name": "DIAMOND", "threshold": 20000, "multiplier": 2.0},
     ],
     "dailyCap": 500,
+    "referralReward": 100,
     "expiry": {"mode": "ROLLING", "days": 365},
     "reminderDays": 7,
     "rateLimits": {"signIn": 10, "redemptions": 30, "claims": 10, "spins": 60},

@@ -36,6 +36,7 @@ async function act(actionId, run, describe) {
 function loginScreen() {
   who.replaceChildren();
   const memberId = h('input', { name: 'memberId', value: 'demo', size: 16 });
+  const inviteCode = h('input', { name: 'inviteCode', size: 10, placeholder: 'optional' });
   app.replaceChildren(
     h('form', {
       class: 'card',
@@ -44,7 +45,7 @@ function loginScreen() {
         event.preventDefault();
         sessionStorage.setItem(MEMBER_KEY, memberId.value.trim());
         try {
-          await api.login();
+          await api.login(undefined, inviteCode.value.trim() || undefined);
           await render();
         } catch (err) {
           say(errorText(err), 'error');
@@ -55,6 +56,7 @@ function loginScreen() {
     h('p', { class: 'muted' }, 'In the mini-program wx.login() identifies the member; here a dev member id does (local stack only). A new id opens a new account.'),
     message,
     h('label', { class: 'field' }, h('span', { class: 'name' }, 'Member id'), memberId),
+    h('label', { class: 'field' }, h('span', { class: 'name' }, '邀请码 A friend\'s invite code'), inviteCode),
     h('button', { type: 'submit', class: 'primary' }, '登录 Log in')),
   );
 }
@@ -95,6 +97,51 @@ async function watchClaim(saleId) {
   }
 }
 
+// The lucky draw and the leaderboard are screens of their own in the mini-program: here they load when
+// opened (and stay open across re-renders), so the main screen asks only for what it shows.
+const opened = new Set();
+
+function openable(name, title, label, load) {
+  const slot = h('div', { class: 'card', id: `${name}-slot` });
+  const fill = () => load()
+    .then((content) => slot.replaceChildren(content))
+    .catch((err) => slot.replaceChildren(h('p', { class: 'notice error' }, errorText(err))));
+  if (opened.has(name)) fill();
+  else slot.replaceChildren(h('h3', {}, title), h('button', { id: `open-${name}`, onclick: () => { opened.add(name); fill(); } }, label));
+  return slot;
+}
+
+function prizeText(p) {
+  if (p.kind === 'POINTS') return `${points(p.points)} 积分`;
+  if (p.kind === 'PRODUCT') return p.name || p.sku;
+  return '谢谢参与 Nothing';
+}
+
+function drawCard(draw) {
+  return h('div', { id: 'draw', 'data-draw': draw.drawId },
+    h('h3', {}, `幸运抽奖 ${draw.name}`),
+    h('p', { class: 'muted' }, `${points(draw.costPoints)} 积分 / 次 · until ${when(draw.endsAt)}`),
+    h('ul', {}, draw.prizes.map((p) => h('li', { 'data-prize': p.prizeId },
+      `${prizeText(p)} · ${(p.probability * 100).toFixed(1)}%`, p.stockLeft === null ? '' : ` · ${points(p.stockLeft)} left`))),
+    h('button', {
+      class: 'primary',
+      disabled: draw.status !== 'ACTIVE',
+      onclick: () => act(`spin:${draw.drawId}`, (key) => api.spin(draw.drawId, key),
+        (r) => (r.prize.kind === 'NOTHING' ? '谢谢参与 Nothing this time' : `抽中 You won ${r.prize.kind === 'POINTS' ? `${r.pointsWon} 积分` : `${r.prize.sku} (order ${r.orderId})`}`)),
+    }, '抽奖 Spin'));
+}
+
+function leaderboardCard(board) {
+  return h('div', { id: 'leaderboard' },
+    h('h3', {}, '本周积分榜 This week'),
+    table([
+      ['#', (s) => s.rank],
+      ['member', (s) => s.nickname],
+      ['points', (s) => points(s.points)],
+    ], board.items, { empty: 'Nobody has earned points this week yet.' }),
+    h('p', { class: 'muted', id: 'my-rank' }, board.me.rank ? `我的排名 My rank: ${board.me.rank} · ${points(board.me.points)} 积分` : 'Earn points to join the board.'));
+}
+
 async function render() {
   if (!api.session()) {
     loginScreen();
@@ -114,6 +161,11 @@ async function render() {
     api.ledger({ limit: 10 }),
     api.flashSales().catch(() => ({ items: [] })),
   ]);
+  const drawSlot = openable('draw', '幸运抽奖 Lucky draw', '去抽奖 Open', async () => {
+    const running = (await api.draws()).items.find((d) => d.status === 'ACTIVE');
+    return running ? drawCard(await api.draw(running.drawId)) : h('p', { class: 'muted' }, 'No lucky draw running.');
+  });
+  const boardSlot = openable('board', '本周积分榜 Leaderboard', '看排行 Show', async () => leaderboardCard(await api.leaderboard('week')));
   const live = sales.items.filter((s) => s.status !== 'ENDED'); // a sold-out sale still shows my claim
   const claims = await Promise.all(live.map((s) => api.myClaim(s.saleId).catch(() => null)));
   who.replaceChildren(`${me.memberId} · `, h('button', { onclick: () => { api.logout(); sessionStorage.removeItem(MEMBER_KEY); loginScreen(); } }, '退出 Log out'));
@@ -129,7 +181,8 @@ async function render() {
       me.expiring.length ? h('ul', { id: 'expiring' }, me.expiring.map((e) => h('li', {}, `${points(e.points)} 积分 · ${when(e.expiresAt)}`))) : h('p', { class: 'muted' }, 'Nothing expiring soon.'),
       // Purchase points inside the return window, and points of refunded purchases still owed.
       me.pending?.length ? [h('h3', {}, '待生效 Pending'), h('ul', { id: 'pending' }, me.pending.map((e) => h('li', {}, `${points(e.points)} 积分 · from ${when(e.availableAt)}`)))] : '',
-      me.shortfall ? h('p', { class: 'notice', id: 'shortfall' }, `待抵扣 ${points(me.shortfall)} 积分 (refunded purchase, repaid from the next points earned)`) : ''),
+      me.shortfall ? h('p', { class: 'notice', id: 'shortfall' }, `待抵扣 ${points(me.shortfall)} 积分 (refunded purchase, repaid from the next points earned)`) : '',
+      me.inviteCode ? h('p', { class: 'muted' }, '邀请好友 Invite friends with your code ', h('strong', { id: 'invite-code' }, me.inviteCode)) : ''),
     h('div', { class: 'card', id: 'sign-in' },
       h('h3', {}, '每日签到 Daily sign-in'),
       h('p', {}, `连续 ${me.signIn.streak} 天 · streak ${me.signIn.streak}`),
@@ -139,6 +192,8 @@ async function render() {
         onclick: () => act('sign-in', () => api.signIn(), (r) => `签到成功 +${r.awarded} (streak ${r.streak})`),
       }, me.signIn.signedInToday ? '今日已签到 Signed in today' : '签到 Sign in')),
     live.length ? h('div', { class: 'card' }, h('h3', {}, '限时抢购 Flash sales'), h('div', { class: 'grid' }, live.map((s, i) => saleRow(s, claims[i])))) : '',
+    drawSlot,
+    boardSlot,
     h('div', { class: 'card' },
       h('h3', {}, '积分兑换 Catalog'),
       h('div', { class: 'grid', id: 'catalog' }, catalog.items.map((p) => h('div', { class: 'product', 'data-sku': p.sku },

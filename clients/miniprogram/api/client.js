@@ -114,13 +114,16 @@ export function createClient({ baseUrl, wx, storageKey = STORAGE_KEY, timeoutMs 
   /**
    * Log in with a fresh wx.login code (one login at a time, whoever asks).
    * @param {string} [code] a code to use instead of wx.login's (the local stack's dev codes)
+   * @param {string} [inviteCode] a friend's invite code (from a shared page): rewards both when this
+   *   login opens the account, and is ignored otherwise
    * @returns {Promise<Session>}
    */
-  function login(code) {
+  function login(code, inviteCode) {
     if (!loggingIn) {
       loggingIn = (async () => {
         const res = await send('POST', `${root}/auth/login`, { 'content-type': 'application/json' }, {
           code: code || (await wxCode()),
+          ...(inviteCode ? { inviteCode } : {}),
         });
         if (res.statusCode !== 200) throw errorOf(res);
         /** @type {Schemas['LoginView']} */
@@ -206,6 +209,17 @@ export function createClient({ baseUrl, wx, storageKey = STORAGE_KEY, timeoutMs 
     myClaim: (saleId) => call('GET', `/flash-sales/${encodeURIComponent(saleId)}/claims/mine`),
     /** @param {{limit?: number, cursor?: string}} [page] @returns {Promise<Schemas['Page_NotificationView_']>} */
     notifications: (page = {}) => call('GET', '/me/notifications', { query: page }),
+    /** @returns {Promise<Schemas['Page_CampaignView_']>} */
+    campaigns: () => call('GET', '/campaigns'),
+    /** @returns {Promise<Schemas['Page_DrawSummaryView_']>} */
+    draws: () => call('GET', '/draws'),
+    /** @param {string} drawId @returns {Promise<Schemas['DrawView']>} */
+    draw: (drawId) => call('GET', `/draws/${encodeURIComponent(drawId)}`),
+    /** @param {string} drawId @param {string} actionKey one per tap @returns {Promise<Schemas['SpinView']>} */
+    spin: (drawId, actionKey) =>
+      call('POST', `/draws/${encodeURIComponent(drawId)}/spins`, { idempotencyKey: actionKey }),
+    /** @param {'week' | 'month'} [period] @returns {Promise<Schemas['LeaderboardView']>} */
+    leaderboard: (period = 'week') => call('GET', '/leaderboard', { query: { period } }),
   };
 }
 
@@ -223,6 +237,8 @@ export const ERROR_TEXT = {
   SOLD_OUT: '已抢光 Sold out',
   ALREADY_CLAIMED: '已参与 Already claimed',
   SALE_NOT_ACTIVE: '活动未开始或已结束 Sale not active',
+  DRAW_NOT_ACTIVE: '抽奖未开始或已结束 Draw not running',
+  DRAW_NOT_FOUND: '抽奖不存在 No such draw',
   NETWORK_ERROR: '网络异常，请重试 Network error, retry',
 };
 

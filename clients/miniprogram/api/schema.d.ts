@@ -25,6 +25,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/campaigns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Schedule a points campaign
+         * @description Roles: admin.
+         */
+        post: operations["post_campaign_admin_campaigns_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/clients": {
         parameters: {
             query?: never;
@@ -64,6 +84,26 @@ export interface paths {
          * @description Roles: admin.
          */
         delete: operations["delete_client_admin_clients__clientId__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/draws/{drawId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Create or replace a lucky draw
+         * @description Roles: admin.
+         */
+        put: operations["put_one_admin_draws__drawId__put"];
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -427,6 +467,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/campaigns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Active and upcoming campaigns, soonest first
+         * @description Roles: admin, member, service.
+         */
+        get: operations["get_campaigns_campaigns_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/draws": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lucky draws, latest start first
+         * @description Roles: admin, member, service.
+         */
+        get: operations["get_draws_draws_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/draws/{drawId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A draw with each prize's chance now
+         * @description Roles: admin, member, service.
+         */
+        get: operations["get_one_draws__drawId__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/draws/{drawId}/spins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Spin a lucky draw
+         * @description Roles: member.
+         */
+        post: operations["post_spin_draws__drawId__spins_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/earn": {
         parameters: {
             query?: never;
@@ -519,6 +639,26 @@ export interface paths {
          * @description Roles: member.
          */
         get: operations["get_my_claim_flash_sales__saleId__claims_mine_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/leaderboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Top ten by points earned, and my rank
+         * @description Roles: member.
+         */
+        get: operations["get_leaderboard_leaderboard_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -840,6 +980,11 @@ export interface components {
             frozen: boolean;
             /** Frozenreason */
             frozenReason: string | null;
+            /**
+             * Invitecode
+             * @description the member's own code for inviting friends
+             */
+            inviteCode: string | null;
             /** Lifetimeearned */
             lifetimeEarned: number;
             /** Memberid */
@@ -895,6 +1040,60 @@ export interface components {
             reason: string | null;
             /** Target */
             target: string;
+        };
+        /** CampaignBody */
+        CampaignBody: {
+            /**
+             * Categories
+             * @description narrows PURCHASE and REDEMPTION; all when absent or empty
+             */
+            categories?: string[] | null;
+            /**
+             * Endsat
+             * Format: date-time
+             */
+            endsAt: string;
+            /**
+             * Kinds
+             * @description what it multiplies (REDEMPTION: lowers prices)
+             */
+            kinds: components["schemas"]["CampaignKind"][];
+            /**
+             * Multiplier
+             * @description points × multiplier, e.g. 2 for 积分翻倍
+             */
+            multiplier: number;
+            /** Name */
+            name: string;
+            /**
+             * Startsat
+             * Format: date-time
+             */
+            startsAt: string;
+        };
+        /**
+         * CampaignKind
+         * @enum {string}
+         */
+        CampaignKind: "PURCHASE" | "TASK" | "CAMPAIGN" | "SIGN_IN" | "REDEMPTION";
+        /** CampaignView */
+        CampaignView: {
+            /** Campaignid */
+            campaignId: string;
+            /** Categories */
+            categories: string[] | null;
+            /** Endsat */
+            endsAt: string;
+            /** Kinds */
+            kinds: components["schemas"]["CampaignKind"][];
+            /** Multiplier */
+            multiplier: number;
+            /** Name */
+            name: string;
+            /** Startsat */
+            startsAt: string;
+            /** Status */
+            status: string;
         };
         /** CashRefundBody */
         CashRefundBody: {
@@ -971,6 +1170,60 @@ export interface components {
             /** Signins */
             signIns: number;
         };
+        /** DrawBody */
+        DrawBody: {
+            /** Costpoints */
+            costPoints: number;
+            /**
+             * Endsat
+             * Format: date-time
+             */
+            endsAt: string;
+            /** Name */
+            name: string;
+            /**
+             * Prizes
+             * @description one NOTHING prize at least (weight may be 0)
+             */
+            prizes: components["schemas"]["PrizeBody"][];
+            /**
+             * Startsat
+             * Format: date-time
+             */
+            startsAt: string;
+        };
+        /** DrawSummaryView */
+        DrawSummaryView: {
+            /** Costpoints */
+            costPoints: number;
+            /** Drawid */
+            drawId: string;
+            /** Endsat */
+            endsAt: string;
+            /** Name */
+            name: string;
+            /** Startsat */
+            startsAt: string;
+            /** Status */
+            status: string;
+        };
+        /** DrawView */
+        DrawView: {
+            /** Costpoints */
+            costPoints: number;
+            /** Drawid */
+            drawId: string;
+            /** Endsat */
+            endsAt: string;
+            /** Name */
+            name: string;
+            /** Prizes */
+            prizes: components["schemas"]["PrizeView"][];
+            /** Startsat */
+            startsAt: string;
+            /** Status */
+            status: string;
+        };
         /** EarnBody */
         EarnBody: {
             /** Amountfen */
@@ -1040,6 +1293,15 @@ export interface components {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
         };
+        /** LeaderboardView */
+        LeaderboardView: {
+            /** Items */
+            items: components["schemas"]["StandingView"][];
+            me: components["schemas"]["MyStandingView"];
+            period: components["schemas"]["Period"];
+            /** Startson */
+            startsOn: string;
+        };
         /** LedgerEntryView */
         LedgerEntryView: {
             /** Balanceafter */
@@ -1063,6 +1325,11 @@ export interface components {
         LoginBody: {
             /** Code */
             code: string;
+            /**
+             * Invitecode
+             * @description a friend's invite code: rewards both when this login opens the account
+             */
+            inviteCode?: string | null;
         };
         /** LoginView */
         LoginView: {
@@ -1072,6 +1339,13 @@ export interface components {
             memberId: string | null;
             /** Token */
             token: string;
+        };
+        /** MyStandingView */
+        MyStandingView: {
+            /** Points */
+            points: number;
+            /** Rank */
+            rank: number | null;
         };
         /** NewClientView */
         NewClientView: {
@@ -1151,10 +1425,24 @@ export interface components {
             /** Nextcursor */
             nextCursor: string | null;
         };
+        /** Page[CampaignView] */
+        Page_CampaignView_: {
+            /** Items */
+            items: components["schemas"]["CampaignView"][];
+            /** Nextcursor */
+            nextCursor: string | null;
+        };
         /** Page[ClientView] */
         Page_ClientView_: {
             /** Items */
             items: components["schemas"]["ClientView"][];
+            /** Nextcursor */
+            nextCursor: string | null;
+        };
+        /** Page[DrawSummaryView] */
+        Page_DrawSummaryView_: {
+            /** Items */
+            items: components["schemas"]["DrawSummaryView"][];
             /** Nextcursor */
             nextCursor: string | null;
         };
@@ -1215,6 +1503,65 @@ export interface components {
             /** Points */
             points: number;
         };
+        /**
+         * Period
+         * @enum {string}
+         */
+        Period: "week" | "month";
+        /** PrizeBody */
+        PrizeBody: {
+            kind: components["schemas"]["PrizeKind"];
+            /**
+             * Points
+             * @description POINTS only
+             */
+            points?: number | null;
+            /** Prizeid */
+            prizeId: string;
+            /**
+             * Sku
+             * @description PRODUCT only
+             */
+            sku?: string | null;
+            /**
+             * Stock
+             * @description units this draw may award in all (required for PRODUCT; absent: unlimited points)
+             */
+            stock?: number | null;
+            /**
+             * Weight
+             * @description chance = weight / Σ weights
+             */
+            weight: number;
+        };
+        /**
+         * PrizeKind
+         * @enum {string}
+         */
+        PrizeKind: "POINTS" | "PRODUCT" | "NOTHING";
+        /** PrizeView */
+        PrizeView: {
+            kind: components["schemas"]["PrizeKind"];
+            /** Name */
+            name: string | null;
+            /** Points */
+            points: number | null;
+            /** Prizeid */
+            prizeId: string;
+            /**
+             * Probability
+             * @description chance of this prize now, 0 to 1 (out of stock: 0)
+             */
+            probability: number;
+            /** Sku */
+            sku: string | null;
+            /** Stock */
+            stock: number | null;
+            /** Stockleft */
+            stockLeft: number | null;
+            /** Weight */
+            weight: number;
+        };
         /** ProductBody */
         ProductBody: {
             /** Cashpricefen */
@@ -1270,6 +1617,11 @@ export interface components {
             expiring: components["schemas"]["ExpiringView"][];
             /** Frozen */
             frozen: boolean;
+            /**
+             * Invitecode
+             * @description the member's own code for inviting friends
+             */
+            inviteCode: string | null;
             /** Lifetimeearned */
             lifetimeEarned: number;
             /** Memberid */
@@ -1454,6 +1806,8 @@ export interface components {
             /** Purchasepointsperyuan */
             purchasePointsPerYuan: number;
             rateLimits: components["schemas"]["RateLimits"];
+            /** Referralreward */
+            referralReward: number;
             /** Reminderdays */
             reminderDays: number;
             risk: components["schemas"]["RiskPolicy"];
@@ -1497,6 +1851,11 @@ export interface components {
              */
             purchasePointsPerYuan: number;
             rateLimits?: components["schemas"]["RateLimits"];
+            /**
+             * Referralreward
+             * @default 100
+             */
+            referralReward: number;
             /**
              * Reminderdays
              * @default 7
@@ -1611,6 +1970,41 @@ export interface components {
             /** Streak */
             streak: number;
         };
+        /** SpinPrizeView */
+        SpinPrizeView: {
+            kind: components["schemas"]["PrizeKind"];
+            /** Points */
+            points: number | null;
+            /** Prizeid */
+            prizeId: string;
+            /** Sku */
+            sku: string | null;
+        };
+        /** SpinView */
+        SpinView: {
+            /** Balance */
+            balance: number;
+            /** Createdat */
+            createdAt: string;
+            /** Orderid */
+            orderId: string | null;
+            /** Pointsspent */
+            pointsSpent: number;
+            /** Pointswon */
+            pointsWon: number;
+            prize: components["schemas"]["SpinPrizeView"];
+            /** Spinid */
+            spinId: string;
+        };
+        /** StandingView */
+        StandingView: {
+            /** Nickname */
+            nickname: string;
+            /** Points */
+            points: number;
+            /** Rank */
+            rank: number;
+        };
         /** StatsView */
         StatsView: {
             /** Days */
@@ -1716,7 +2110,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1725,7 +2119,87 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description busy (contention or throttling outlasted the function's retries): CONTENTION, UPSTREAM_UNAVAILABLE; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_campaign_admin_campaigns_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CampaignBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignView"];
+                };
+            };
+            /** @description the request is invalid (the message names the field): IDEMPOTENCY_KEY_REQUIRED, VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description missing, invalid or expired token: INVALID_CLIENT, INVALID_CODE, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not allowed: ACCOUNT_FROZEN, FORBIDDEN, TIER_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1797,7 +2271,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1806,7 +2280,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1877,7 +2351,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1886,7 +2360,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1956,7 +2430,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1965,7 +2439,90 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description busy (contention or throttling outlasted the function's retries): CONTENTION, UPSTREAM_UNAVAILABLE; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    put_one_admin_draws__drawId__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description letters, digits, '.', '_' or '-', at most 64 */
+                drawId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DrawBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DrawView"];
+                };
+            };
+            /** @description the request is invalid (the message names the field): IDEMPOTENCY_KEY_REQUIRED, VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description missing, invalid or expired token: INVALID_CLIENT, INVALID_CODE, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not allowed: ACCOUNT_FROZEN, FORBIDDEN, TIER_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2036,7 +2593,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2045,7 +2602,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2115,7 +2672,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2124,7 +2681,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2201,7 +2758,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2210,7 +2767,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2284,7 +2841,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2293,7 +2850,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2368,7 +2925,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2377,7 +2934,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2451,7 +3008,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2460,7 +3017,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2536,7 +3093,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2545,7 +3102,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2615,7 +3172,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2624,7 +3181,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2698,7 +3255,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2707,7 +3264,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2777,7 +3334,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2786,7 +3343,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2860,7 +3417,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2869,7 +3426,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2943,7 +3500,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2952,7 +3509,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3026,7 +3583,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3035,7 +3592,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3107,7 +3664,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3116,7 +3673,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3183,7 +3740,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3192,7 +3749,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3263,7 +3820,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3272,7 +3829,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3344,7 +3901,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3353,7 +3910,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3415,7 +3972,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3424,7 +3981,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3486,7 +4043,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3495,9 +4052,343 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description busy (contention or throttling outlasted the function's retries): CONTENTION, UPSTREAM_UNAVAILABLE; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_campaigns_campaigns_get: {
+        parameters: {
+            query?: {
+                /** @description page size, 1 to 100 */
+                limit?: number;
+                /** @description opaque cursor from a previous page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_CampaignView_"];
+                };
+            };
+            /** @description the request is invalid (the message names the field): IDEMPOTENCY_KEY_REQUIRED, VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description missing, invalid or expired token: INVALID_CLIENT, INVALID_CODE, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not allowed: ACCOUNT_FROZEN, FORBIDDEN, TIER_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description busy (contention or throttling outlasted the function's retries): CONTENTION, UPSTREAM_UNAVAILABLE; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_draws_draws_get: {
+        parameters: {
+            query?: {
+                /** @description page size, 1 to 100 */
+                limit?: number;
+                /** @description opaque cursor from a previous page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_DrawSummaryView_"];
+                };
+            };
+            /** @description the request is invalid (the message names the field): IDEMPOTENCY_KEY_REQUIRED, VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description missing, invalid or expired token: INVALID_CLIENT, INVALID_CODE, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not allowed: ACCOUNT_FROZEN, FORBIDDEN, TIER_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description busy (contention or throttling outlasted the function's retries): CONTENTION, UPSTREAM_UNAVAILABLE; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_one_draws__drawId__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description letters, digits, '.', '_' or '-', at most 64 */
+                drawId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DrawView"];
+                };
+            };
+            /** @description the request is invalid (the message names the field): IDEMPOTENCY_KEY_REQUIRED, VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description missing, invalid or expired token: INVALID_CLIENT, INVALID_CODE, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not allowed: ACCOUNT_FROZEN, FORBIDDEN, TIER_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description busy (contention or throttling outlasted the function's retries): CONTENTION, UPSTREAM_UNAVAILABLE; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_spin_draws__drawId__spins_post: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description same key + same body replays the first answer; another body is 409 */
+                "Idempotency-Key": string;
+            };
+            path: {
+                /** @description letters, digits, '.', '_' or '-', at most 64 */
+                drawId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SpinView"];
+                };
+            };
+            /** @description the request is invalid (the message names the field): IDEMPOTENCY_KEY_REQUIRED, VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description missing, invalid or expired token: INVALID_CLIENT, INVALID_CODE, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not allowed: ACCOUNT_FROZEN, FORBIDDEN, TIER_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description too many requests of this kind from this member this minute: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3566,7 +4457,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3575,7 +4466,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3649,7 +4540,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3658,7 +4549,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3730,7 +4621,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3739,7 +4630,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3812,7 +4703,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3821,7 +4712,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3902,7 +4793,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3911,7 +4802,86 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description busy (contention or throttling outlasted the function's retries): CONTENTION, UPSTREAM_UNAVAILABLE; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_leaderboard_leaderboard_get: {
+        parameters: {
+            query?: {
+                /** @description the calendar week (from Monday) or month, business time */
+                period?: components["schemas"]["Period"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeaderboardView"];
+                };
+            };
+            /** @description the request is invalid (the message names the field): IDEMPOTENCY_KEY_REQUIRED, VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description missing, invalid or expired token: INVALID_CLIENT, INVALID_CODE, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not allowed: ACCOUNT_FROZEN, FORBIDDEN, TIER_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3978,7 +4948,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3987,7 +4957,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4059,7 +5029,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4068,7 +5038,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4140,7 +5110,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4149,7 +5119,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4221,7 +5191,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4230,7 +5200,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4300,7 +5270,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4309,7 +5279,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4379,7 +5349,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4388,7 +5358,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4462,7 +5432,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4471,7 +5441,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4547,7 +5517,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4556,7 +5526,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4626,7 +5596,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4635,7 +5605,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4709,7 +5679,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4718,7 +5688,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4796,7 +5766,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4805,7 +5775,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -70,6 +70,7 @@ class AccountItem(Item):
     touch_pk = UnicodeAttribute(attr_name="TOUCH_PK", null=True)
     touch_sk = UnicodeAttribute(attr_name="TOUCH_SK", null=True)
     openid = UnicodeAttribute(null=True)  # WeChat members only; never returned or logged
+    invite_code = UnicodeAttribute(attr_name="inviteCode", null=True)  # written when opened, never changed
     version = VersionAttribute()
 
 
@@ -124,6 +125,7 @@ def to_account(item: AccountItem) -> Account:
         pending=dict(item.pending or {}),
         shortfall=item.shortfall or 0,
         version=item.version or 0,
+        invite_code=item.invite_code,
     )
 
 
@@ -150,6 +152,7 @@ def _item(account: Account, **extra: Any) -> AccountItem:
         shortfall=account.shortfall,
         due_pk=expiry_shard(account.member_id) if soonest else None,
         due_sk=f"{soonest}#{account.member_id}" if soonest else None,
+        invite_code=account.invite_code,
         **extra,
     )
     if account.version:  # 0: not stored yet, so the write asks that no version exists
@@ -179,9 +182,9 @@ def touched_shard(member_id: str, day: str) -> str:
     return f"TOUCHED#{day}#{zlib.crc32(member_id.encode()) % TOUCHED_SHARDS:02d}"
 
 
-def change_parts(change: Change, zone: ZoneInfo) -> Transaction:
+def change_parts(change: Change, zone: ZoneInfo, role: str = "") -> Transaction:
     """The account's new state (only if nobody changed it since it was read), its ledger entries and any
-    risk events the change raised."""
+    risk events the change raised; `role` ("inviter ") tells two accounts changed in one transaction apart."""
     item = _item(change.account)
     state = list(_STATE)
     if change.entries:  # a balance change: remember its last entry and the day, for reconciliation
@@ -190,11 +193,19 @@ def change_parts(change: Change, zone: ZoneInfo) -> Transaction:
         item.touch_pk = touched_shard(change.account.member_id, last.day.isoformat())
         item.touch_sk = change.account.member_id
         state += ["last_entry", "touch_pk", "touch_sk"]
-    tx = Transaction().update("account", item, dynamo.assign(item, state), versioned=True)
-    for index, entry in enumerate(change.entries):
-        tx.put(f"ledger#{index}", _ledger_item(change.account.member_id, entry, zone), on_fail=lost_race)
+    tx = Transaction().update(f"{role}account", item, dynamo.assign(item, state), versioned=True)
+    tx.extend(ledger_parts(change, zone, role))
     for index, event in enumerate(change.risk_events):
-        tx.put(f"risk#{index}", risk_events.item(event, zone))
+        tx.put(f"{role}risk#{index}", risk_events.item(event, zone))
+    return tx
+
+
+def ledger_parts(change: Change, zone: ZoneInfo, role: str = "") -> Transaction:
+    """The ledger entries of a change, each a new item."""
+    tx = Transaction()
+    for index, entry in enumerate(change.entries):
+        item = _ledger_item(change.account.member_id, entry, zone)
+        tx.put(f"{role}ledger#{index}", item, on_fail=lost_race)
     return tx
 
 
@@ -231,10 +242,10 @@ def open_parts(account: Account, openid: str | None = None) -> Transaction:
     return Transaction().put("account", _item(account, openid=openid))
 
 
-def open_account(account: Account) -> bool:
-    """Open the account unless it exists; True when this call opened it."""
+def open_account(account: Account, also: Transaction | None = None) -> bool:
+    """Open the account (and write `also` with it) unless it exists; True when this call opened it."""
     try:
-        open_parts(account).commit()
+        open_parts(account).extend(also or Transaction()).commit()
     except AlreadyExists:
         return False
     return True
@@ -283,12 +294,13 @@ def member_for_openid(openid: str) -> str | None:
     return item.member_id if item else None
 
 
-def open_wechat_account(openid: str, account: Account) -> str:
-    """Map the openid to a new member and open its account in one transaction; if a concurrent first
-    login won, the member it opened."""
+def open_wechat_account(openid: str, account: Account, also: Transaction | None = None) -> str:
+    """Map the openid to a new member and open its account (and write `also`) in one transaction; if a
+    concurrent first login won, the member it opened."""
     mapping = OpenIdItem(*_openid_key(openid), member_id=account.member_id)
     try:
-        Transaction().put("openid", mapping).extend(open_parts(account, openid)).commit()
+        tx = Transaction().put("openid", mapping).extend(open_parts(account, openid))
+        tx.extend(also or Transaction()).commit()
     except AlreadyExists as exists:
         winner = dynamo.decode(OpenIdItem, exists.old)
         if winner is None:

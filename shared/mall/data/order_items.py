@@ -54,6 +54,7 @@ class OrderItem(Item):
     cash_refund_fen = IntegerAttribute(attr_name="cashRefundFen", null=True)
     cash_refund_status = UnicodeAttribute(attr_name="cashRefundStatus", null=True)
     refund_id = UnicodeAttribute(attr_name="refundId", null=True)
+    prize_ref = UnicodeAttribute(attr_name="prizeRef", null=True)
     due_pk = UnicodeAttribute(attr_name="DUE_PK", null=True)
     due_sk = UnicodeAttribute(attr_name="DUE_SK", null=True)
 
@@ -110,6 +111,7 @@ def order_item(order: Order) -> OrderItem:
         carrier=order.carrier,
         tracking_no=order.tracking_no,
         sale_ref=order.sale_ref,
+        prize_ref=order.prize_ref,
         cancel_reason=order.cancel_reason,
         cash_refund_fen=owed.amount_fen if owed else None,
         cash_refund_status=owed.status.value if owed else None,
@@ -140,6 +142,7 @@ def to_order(item: OrderItem) -> Order:
         carrier=item.carrier,
         tracking_no=item.tracking_no,
         sale_ref=item.sale_ref,
+        prize_ref=item.prize_ref,
         cancel_reason=item.cancel_reason,
         cash_refund=_cash_refund(item),
     )

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from mall.data import accounts, due, dynamo, flash_sales, products
+from mall.data import accounts, draws, due, dynamo, flash_sales, products
 from mall.data.accounts import write_change
 from mall.data.dynamo import IntegerAttribute, Item, Key
 from mall.data.order_items import (
@@ -134,7 +134,10 @@ def commit_cash_refund(order: Order, refunded: Order, updated_at: datetime, also
 
 
 def _stock_back(order: Order) -> Transaction:
-    """A cancelled order's units go back where they came from: the flash sale's shard, or the product."""
+    """A cancelled order's units go back where they came from: the flash sale's or the prize's shard, or
+    the product."""
+    if order.prize_ref:
+        return draws.give_back(order.prize_ref)
     if order.sale_ref:
         sale_id, shard = order.sale_ref.rsplit("#", 1)
         return flash_sales.give_back(sale_id, int(shard), order.member_id)

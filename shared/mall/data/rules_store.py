@@ -1,4 +1,8 @@
-"""The rules document: one item, read through powertools' parameters cache, written whole and versioned."""
+"""The rules document: one item, read through powertools' parameters cache, written whole and versioned.
+
+Everything else that decisions read and that changes rarely (campaigns, revoked service clients) lives in
+the same `CONFIG` partition, so one cached query serves it all: no extra round trip per request, even on a
+cache miss."""
 
 from __future__ import annotations
 

@@ -39,6 +39,7 @@ class Account:
     pending: dict[str, int] = field(default_factory=dict)
     shortfall: int = 0  # reversed points the balance could not cover: repaid first out of the next earnings
     version: int = 0  # optimistic lock; 0 means "not stored yet"
+    invite_code: str | None = None  # the member's own code for inviting friends (set when opened)
 
     @property
     def balance(self) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -18,6 +19,7 @@ from mall.domain.account import (
     tier_of,
 )
 from mall.domain.calendar import business_day, expiry_day
+from mall.domain.campaigns import NO_BOOST, Campaign, boost
 from mall.domain.rules import Rules
 from mall.errors import AlreadySignedIn
 
@@ -51,12 +53,19 @@ def _exact(value: float) -> Fraction:
     return Fraction(str(value))
 
 
-def purchase_points(amount_fen: int, category: str | None, lifetime_earned: int, rules: Rules) -> int:
-    """⌊amountFen × pointsPerYuan × categoryRate × tier multiplier / 100⌋, rounded once at the end."""
+def purchase_points(
+    amount_fen: int,
+    category: str | None,
+    lifetime_earned: int,
+    rules: Rules,
+    campaign_multiplier: Fraction = NO_BOOST,
+) -> int:
+    """⌊amountFen × pointsPerYuan × categoryRate × tier multiplier × campaign multiplier / 100⌋, rounded
+    once at the end."""
     rate = rules.category_rates.get(category, 1.0) if category else 1.0
     tier, _ = tier_of(lifetime_earned, rules)
     exact = amount_fen * _exact(rules.purchase_points_per_yuan) * _exact(rate) * _exact(tier.multiplier) / 100
-    return floor(exact)
+    return floor(exact * campaign_multiplier)
 
 
 def cap_left(account: Account, today: date, rules: Rules) -> int:
@@ -75,15 +84,20 @@ def earn(
     points: int | None = None,
     ref: str | None = None,
     note: str | None = None,
+    campaigns: Iterable[Campaign] = (),
 ) -> EarnOutcome:
-    """Award points for a purchase, task or campaign (after settling anything already expired)."""
+    """Award points for a purchase, task or campaign (after settling anything already expired); inside
+    a campaign for `kind` the points are multiplied, rounded down, before the daily cap."""
     ensure_active(account)
     today = business_day(at, rules.zone)
     change = settle_expired(account, today, at)
+    multiplier = boost(campaigns, kind.value, at, category)
     if kind is EarnKind.PURCHASE:
-        awarded = purchase_points(amount_fen or 0, category, change.account.lifetime_earned, rules)
+        awarded = purchase_points(
+            amount_fen or 0, category, change.account.lifetime_earned, rules, multiplier
+        )
     else:
-        awarded = min(points or 0, cap_left(change.account, today, rules))
+        awarded = min(floor((points or 0) * multiplier), cap_left(change.account, today, rules))
         used = change.account.cap_used if change.account.cap_day == today.isoformat() else 0
         change.account = replace(change.account, cap_day=today.isoformat(), cap_used=used + awarded)
     expires_on = expiry_day(today, rules)
@@ -97,8 +111,11 @@ def earn(
     return EarnOutcome(change, awarded, expires_on, today, shortfall_repaid=owed - change.account.shortfall)
 
 
-def sign_in(account: Account, rules: Rules, at: datetime) -> SignInOutcome:
-    """Daily sign-in: a missed business day resets the streak; rewards repeat by streak day."""
+def sign_in(
+    account: Account, rules: Rules, at: datetime, campaigns: Iterable[Campaign] = ()
+) -> SignInOutcome:
+    """Daily sign-in: a missed business day resets the streak; rewards repeat by streak day (multiplied,
+    rounded down, inside a SIGN_IN campaign)."""
     ensure_active(account)
     today = business_day(at, rules.zone)
     if account.sign_in_day == today.isoformat():
@@ -106,6 +123,7 @@ def sign_in(account: Account, rules: Rules, at: datetime) -> SignInOutcome:
     yesterday = (today - timedelta(days=1)).isoformat()
     streak = account.streak + 1 if account.sign_in_day == yesterday else 1
     reward = rules.sign_in_rewards[(streak - 1) % len(rules.sign_in_rewards)]
+    reward = floor(reward * boost(campaigns, "SIGN_IN", at))
     change = settle_expired(account, today, at)
     change.account = replace(change.account, sign_in_day=today.isoformat(), streak=streak)
     owed = change.account.shortfall

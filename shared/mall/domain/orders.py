@@ -63,6 +63,7 @@ class Order:
     carrier: str | None = None
     tracking_no: str | None = None
     sale_ref: str | None = None  # "<saleId>#<shard>" for a flash-sale order: a cancel returns the unit there
+    prize_ref: str | None = None  # "<drawId>#<prizeId>#<shard>" for a prize: a cancel returns the unit there
     cancel_reason: str | None = None
     cash_refund: CashRefund | None = None
 

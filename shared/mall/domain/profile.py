@@ -49,6 +49,7 @@ class Profile:
     expiring: list[Expiring]
     pending: list[Pending]
     shortfall: int
+    invite_code: str | None = None
 
 
 def profile_of(account: Account, rules: Rules, today: date) -> Profile:
@@ -73,4 +74,5 @@ def profile_of(account: Account, rules: Rules, today: date) -> Profile:
             for day, points in pending_by_day(account.pending)
         ],
         shortfall=account.shortfall,
+        invite_code=account.invite_code,
     )

@@ -78,6 +78,9 @@ class Rules(CamelModel):
         max_length=20,
     )
     daily_cap: int = Field(default=500, ge=0, le=100_000_000)
+    # Points for each side when a login with an invite code opens an account (the inviter's count
+    # toward the inviter's daily cap).
+    referral_reward: int = Field(default=100, ge=0, le=1_000_000)
     expiry: Expiry = Field(default_factory=lambda: RollingExpiry(mode="ROLLING", days=365))
     reminder_days: int = Field(default=7, ge=0, le=365)
     rate_limits: RateLimits = Field(default_factory=RateLimits)

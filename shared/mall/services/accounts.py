@@ -14,6 +14,7 @@ from mall.domain.ledger import LedgerEntry
 from mall.domain.profile import Profile, profile_of
 from mall.domain.rules import Rules
 from mall.errors import MemberNotFound
+from mall.services.referrals import with_invite_code
 
 
 def load_existing(member_id: str) -> Account:
@@ -41,7 +42,7 @@ def settled(member_id: str) -> tuple[Account, Rules]:
 
 def profile(member_id: str) -> Profile:
     account, rules = settled(member_id)
-    return profile_of(account, rules, business_day(clock.now(), rules.zone))
+    return profile_of(with_invite_code(account), rules, business_day(clock.now(), rules.zone))
 
 
 def ledger_page(member_id: str, limit: int, start: str | None) -> tuple[list[LedgerEntry], str | None]:

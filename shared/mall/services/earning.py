@@ -18,6 +18,7 @@ from mall.domain.risk import observe
 from mall.errors import DomainError
 from mall.services import rate_limits
 from mall.services.accounts import load_existing
+from mall.services.campaigns import in_force
 from mall.services.idempotent import replay
 from mall.services.rate_limits import Limited
 
@@ -39,7 +40,8 @@ class EarnRequest:
 
 
 def _first(doc: dict[str, Any]) -> EarnResult:
-    return EarnResult(**{**doc, "replayed": True})
+    # A stored document leaves out what was None (no expiry when nothing was awarded).
+    return EarnResult(**{"expires_at": None, **doc, "replayed": True})
 
 
 def _replay(request: EarnRequest, first: FirstAnswer) -> EarnResult:
@@ -76,6 +78,7 @@ def award(request: EarnRequest) -> EarnResult:
             points=request.points,
             ref=f"EVENT#{request.event_id}",
             note=request.note,
+            campaigns=in_force(),
         )
         observe(outcome.change, rules.risk, now)
         expires = iso(end_of_day(outcome.expires_on, rules.zone)) if outcome.awarded else None
@@ -115,7 +118,7 @@ def daily_sign_in(member_id: str) -> SignInResult:
         rules, now = rules_store.current(), clock.now()
         account = rate_limits.count(load_existing(member_id), Limited.SIGN_IN, rules, now)
         with rate_limits.charged(account):
-            outcome = sign_in(account, rules, now)
+            outcome = sign_in(account, rules, now, in_force())
             observe(outcome.change, rules.risk, now)
             accounts.write_change(outcome.change, rules.zone)
         balance = outcome.change.account.balance

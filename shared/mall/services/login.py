@@ -7,14 +7,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from mall import clock
 from mall.auth import wechat
 from mall.auth.tokens import Principal, Role, issue
-from mall.data import accounts, rules_store
-from mall.data.retry import until_decided
-from mall.domain.account import Account
-from mall.domain.calendar import iso
+from mall.data import accounts
 from mall.errors import InvalidCode
+from mall.services.referrals import open_member
 from mall.settings import settings
 
 _DEV_PREFIXES = {"dev:": Role.MEMBER, "dev-admin:": Role.ADMIN, "dev-service:": Role.SERVICE}
@@ -28,16 +25,11 @@ class Session:
     expires_at: datetime
 
 
-def _new_account(member_id: str) -> Account:
-    return Account(member_id=member_id, created_at=iso(clock.now().astimezone(rules_store.current().zone)))
-
-
-def _member_for_openid(openid: str) -> str:
+def _member_for_openid(openid: str, invite_code: str | None) -> str:
     known = accounts.member_for_openid(openid)
     if known:
         return known
-    new = _new_account("m" + secrets.token_hex(8))
-    return until_decided(lambda: accounts.open_wechat_account(openid, new))
+    return open_member("m" + secrets.token_hex(8), invite_code, openid)
 
 
 def _dev_principal(code: str) -> Principal | None:
@@ -50,15 +42,17 @@ def _dev_principal(code: str) -> Principal | None:
     return None
 
 
-def login(code: str) -> Session:
+def login(code: str, invite_code: str | None = None) -> Session:
+    """A token for the code's principal; a member's first login opens the account (with a friend's
+    `invite_code`, rewarding both: see `open_member`)."""
     dev = _dev_principal(code) if settings().local_stack else None
     if dev is not None:
         principal = dev
         if dev.role is Role.MEMBER:
-            account = _new_account(dev.subject)
-            until_decided(lambda: accounts.open_account(account))
+            open_member(dev.subject, invite_code)
     elif settings().wechat_enabled:
-        principal = Principal(subject=_member_for_openid(wechat.code_to_openid(code)), role=Role.MEMBER)
+        member = _member_for_openid(wechat.code_to_openid(code), invite_code)
+        principal = Principal(subject=member, role=Role.MEMBER)
     else:
         raise InvalidCode("unknown login code")
     token, expires = issue(principal)

@@ -2,7 +2,9 @@
 // document, so a page for a capability that has not shipped yet simply does not appear. To add an area:
 // write pages/<area>.js exporting {id, title, needs, render(ctx)} and list it here.
 import audit from './audit.js';
+import campaigns from './campaigns.js';
 import clients from './clients.js';
+import draws from './draws.js';
 import flashSales from './flash-sales.js';
 import members from './members.js';
 import orders from './orders.js';
@@ -11,4 +13,4 @@ import risk from './risk.js';
 import rules from './rules.js';
 import stats from './stats.js';
 
-export const PAGES = [products, flashSales, orders, members, rules, stats, audit, clients, risk];
+export const PAGES = [products, flashSales, campaigns, draws, orders, members, rules, stats, audit, clients, risk];

@@ -20,6 +20,11 @@ from mall.services.login import Session
 
 class LoginBody(WireModel):
     code: str = Field(min_length=1, max_length=256)
+    invite_code: str | None = Field(
+        default=None,
+        max_length=32,
+        description="a friend's invite code: rewards both when this login opens the account",
+    )
 
 
 class LoginView(WireModel):
@@ -72,6 +77,7 @@ class ProfileView(WireModel):
     shortfall: int = Field(
         description="reversed points the balance could not cover, repaid first out of the next earnings"
     )
+    invite_code: str | None = Field(description="the member's own code for inviting friends")
 
     @classmethod
     def fields_of(cls, p: Profile) -> dict[str, object]:
@@ -88,6 +94,7 @@ class ProfileView(WireModel):
             "expiring": [ExpiringView(points=e.points, expires_at=e.expires_at) for e in p.expiring],
             "pending": [PendingView(points=e.points, available_at=e.available_at) for e in p.pending],
             "shortfall": p.shortfall,
+            "invite_code": p.invite_code,
         }
 
     @classmethod
