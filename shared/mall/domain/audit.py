@@ -29,6 +29,7 @@ class Action(StrEnum):
     CASH_REFUNDED = "CASH_REFUNDED"
     CLIENT_CREATED = "CLIENT_CREATED"
     CLIENT_REVOKED = "CLIENT_REVOKED"
+    TASK_PUT = "TASK_PUT"
 
 
 @dataclass(frozen=True)
