@@ -148,3 +148,35 @@ def test_a_spin_reads_once_and_writes_once(invoke: Invoke, tokens: Tokens, meter
     )
     assert status == 201 and won["prize"]["prizeId"] == "cup" and won["orderId"]
     assert dict(meter.calls) == {"BatchGetItem": 1, "TransactWriteItems": 1}
+
+
+def test_tasks_and_segments_ride_on_what_is_read_anyway(invoke: Invoke, tokens: Tokens, meter: Meter) -> None:
+    """Task definitions come with the rules' cached CONFIG query and progress lives in the account: an
+    earn or a sign-in that advances (and completes) a task is still one GetItem and one transaction.
+    /me/tasks reads the account once; /admin/segments queries one small partition."""
+    ops, shop = tokens.admin(), tokens.service()
+    alice = tokens.member("alice")
+    task = {"name": "sign in", "event": "SIGN_IN", "target": 1, "period": "DAY", "rewardPoints": 5}
+    assert invoke("tasks", "PUT", "/admin/tasks/daily", task, ops)[0] == 200
+    survey = {"name": "survey", "event": "TASK", "taskKind": "SURVEY", "target": 2}
+    survey |= {"period": "WEEK", "rewardPoints": 50}
+    assert invoke("tasks", "PUT", "/admin/tasks/survey", survey, ops)[0] == 200
+    invoke("sign_in", "POST", "/sign-in", token=tokens.member("warm"))  # rules and tasks now cached
+
+    meter.reset()
+    assert invoke("sign_in", "POST", "/sign-in", token=alice)[0] == 200  # completes "daily"
+    assert dict(meter.calls) == {"GetItem": 1, "TransactWriteItems": 1}
+
+    for event in ("s1", "s2"):  # the second completes "survey"
+        meter.reset()
+        body = {"memberId": "alice", "eventId": event, "kind": "TASK", "points": 1, "taskKind": "SURVEY"}
+        assert invoke("earn", "POST", "/earn", body, shop)[0] == 200
+        assert dict(meter.calls) == {"GetItem": 1, "TransactWriteItems": 1}
+
+    meter.reset()
+    assert invoke("tasks", "GET", "/me/tasks", token=alice)[0] == 200
+    assert dict(meter.calls) == {"GetItem": 1}
+
+    meter.reset()
+    assert invoke("member_admin", "GET", "/admin/segments", token=ops)[0] == 200
+    assert dict(meter.calls) == {"Query": 1}
