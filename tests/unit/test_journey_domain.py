@@ -140,3 +140,15 @@ def test_wake_up_once_per_spell_with_the_points_held() -> None:
     assert wake_up(replace(account, frozen=True), rules, MONDAY, date(2026, 4, 1)) is None
     again = replace(woken.change.account, active_day="2026-04-02")
     assert wake_up(again, rules, MONDAY, date(2026, 5, 2)) is not None  # a new spell
+
+
+def test_a_first_purchase_is_not_non_purchase_points_for_risk() -> None:
+    from mall.domain.risk import non_purchase_points
+
+    rules = Rules(first_purchase_multiplier=2)
+    buy = Task("b", "Buy", TaskEvent.PURCHASE, 1, TaskPeriod.ONCE, 30)
+    outcome = earn(
+        Account("m", "x", purchased=False), rules, EarnKind.PURCHASE, at=MONDAY, amount_fen=1000, tasks=[buy]
+    )
+    assert [e.source for e in outcome.change.entries] == ["FIRST_PURCHASE", "TASK_REWARD"]
+    assert non_purchase_points(outcome.change) == 30  # the task reward only
