@@ -12,7 +12,7 @@ import os
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import pytest
@@ -78,6 +78,13 @@ def _day(value: Any) -> date | None:
         return None
 
 
+def _instant(value: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
 def breaks_a_rule_across_fields(case: Any) -> bool:
     """Rules a JSON schema cannot state (the route's description does): a request that breaks one may be
     schema-valid and still refused with 400, so `positive_data_acceptance` does not apply to it."""
@@ -96,6 +103,13 @@ def breaks_a_rule_across_fields(case: Any) -> bool:
         return str(body.get("endsAt")) <= str(body.get("startsAt"))
     if label == "PUT /admin/rules":  # ascending tiers, pendingDays within the expiry (the model says)
         return not _rules_acceptable(case.body)
+    body = case.body if isinstance(case.body, dict) else {}
+    if label == "POST /earn":  # a taskKind only on a TASK event
+        return body.get("taskKind") is not None and body.get("kind") != "TASK"
+    if label == "PUT /admin/tasks/{taskId}":  # a taskKind only for TASK events; endsAt after startsAt
+        starts, ends = _instant(body.get("startsAt")), _instant(body.get("endsAt"))
+        kind_on_other_event = body.get("taskKind") is not None and body.get("event") != "TASK"
+        return bool(starts and ends and ends <= starts) or kind_on_other_event
     return False
 
 
