@@ -1051,6 +1051,7 @@ export interface components {
             /**
              * Endsat
              * Format: date-time
+             * @description an ISO 8601 date-time with an offset, years 2000 to 2100
              */
             endsAt: string;
             /**
@@ -1068,6 +1069,7 @@ export interface components {
             /**
              * Startsat
              * Format: date-time
+             * @description an ISO 8601 date-time with an offset, years 2000 to 2100
              */
             startsAt: string;
         };
@@ -1177,6 +1179,7 @@ export interface components {
             /**
              * Endsat
              * Format: date-time
+             * @description an ISO 8601 date-time with an offset, years 2000 to 2100
              */
             endsAt: string;
             /** Name */
@@ -1189,6 +1192,7 @@ export interface components {
             /**
              * Startsat
              * Format: date-time
+             * @description an ISO 8601 date-time with an offset, years 2000 to 2100
              */
             startsAt: string;
         };
