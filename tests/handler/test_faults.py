@@ -539,21 +539,6 @@ def test_throttling_at_any_call_is_retried_or_answered_503(world: World, faults:
 
 
 @pytest.mark.parametrize("name", sorted(HTTP_OPERATIONS))
-def test_throttling_that_outlasts_the_retries_is_503_and_changes_nothing(
-    world: World, faults: Faults, quick_retries: None, name: str
-) -> None:
-    op = HTTP_OPERATIONS[name]
-    fresh()
-    context = op.setup(world)
-    before = world.books()
-    faults.fail(1, "ProvisionedThroughputExceededException", times=None)
-    answer = op.act(world, context)
-    faults.reset()
-    assert _unavailable(answer), answer
-    assert world.books() == before
-
-
-@pytest.mark.parametrize("name", sorted(HTTP_OPERATIONS))
 def test_a_transaction_conflict_is_retried_inside_the_function(
     world: World, faults: Faults, name: str
 ) -> None:
@@ -568,15 +553,20 @@ def test_a_transaction_conflict_is_retried_inside_the_function(
     op.check(world, context)
 
 
+@pytest.mark.parametrize(
+    ("error", "operation"),
+    [("ProvisionedThroughputExceededException", None), ("TransactionConflict", "TransactWriteItems")],
+    ids=["throttling", "conflicts"],
+)
 @pytest.mark.parametrize("name", sorted(HTTP_OPERATIONS))
-def test_conflicts_that_outlast_the_retries_are_503_and_change_nothing(
-    world: World, faults: Faults, quick_retries: None, name: str
+def test_faults_that_outlast_the_retries_are_503_and_change_nothing(
+    world: World, faults: Faults, quick_retries: None, name: str, error: str, operation: str | None
 ) -> None:
     op = HTTP_OPERATIONS[name]
     fresh()
     context = op.setup(world)
     before = world.books()
-    faults.fail(1, "TransactionConflict", times=None, operation="TransactWriteItems")
+    faults.fail(1, error, times=None, operation=operation)
     answer = op.act(world, context)
     faults.reset()
     assert _unavailable(answer), answer

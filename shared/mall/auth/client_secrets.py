@@ -9,6 +9,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+from functools import cache
 
 _N, _R, _P, _LENGTH = 2**14, 8, 1, 32
 _SCHEME = "scrypt"
@@ -36,12 +37,15 @@ def hash_secret(secret: str) -> str:
     return "$".join([_SCHEME, str(_N), str(_R), str(_P), _b64(salt), _b64(_scrypt(secret, salt, _N, _R, _P))])
 
 
-# Checked when the client id is unknown, so that an unknown id costs what a wrong secret does.
-_DECOY = hash_secret(new_secret())
+@cache
+def _decoy() -> str:
+    """Checked when the client id is unknown, so that an unknown id costs what a wrong secret does. Made
+    on first use: hashing at import would add a scrypt (~70 ms) to every function's cold start."""
+    return hash_secret(new_secret())
 
 
 def secret_matches(secret: str, stored: str | None) -> bool:
-    scheme, n, r, p, salt, digest = (stored or _DECOY).split("$")
+    scheme, n, r, p, salt, digest = (stored or _decoy()).split("$")
     if scheme != _SCHEME:
         return False
     computed = _scrypt(secret, _unb64(salt), int(n), int(r), int(p))

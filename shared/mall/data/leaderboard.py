@@ -18,7 +18,7 @@ from pynamodb.attributes import UnicodeAttribute, VersionAttribute
 
 from mall.data import dynamo
 from mall.data.dynamo import IntegerAttribute, Item, Key
-from mall.data.transaction import Cancelled, LostRace, Transaction, lost_race
+from mall.data.transaction import Transaction, commit_once_each, lost_race
 from mall.domain.leaderboard import Contribution, deltas, ends_after, from_sort_key, rank_shard, sort_key
 
 RANK_INDEX = "RankIndex"
@@ -95,19 +95,8 @@ def add(group: list[Contribution], zone: ZoneInfo, now: datetime) -> tuple[int, 
     When some markers exist already (a redelivered or re-split batch), the transaction is cancelled and
     says which: those records are dropped and the rest read and written again. `LostRace` when a score
     moved meanwhile (nothing was written)."""
-    remaining, skipped = list(group), 0
-    while remaining:
-        try:
-            _write(remaining, zone, now)
-        except Cancelled as cancelled:
-            done = {int(name) for name in cancelled.failed if name.isdigit()}
-            if not done:
-                raise LostRace from cancelled
-            skipped += len(done)
-            remaining = [c for i, c in enumerate(remaining) if i not in done]
-            continue
-        return len(remaining), skipped
-    return 0, skipped
+    written, skipped = commit_once_each(group, lambda remaining: _write(remaining, zone, now))
+    return len(written), skipped
 
 
 def points_of(member_id: str, board: str) -> int:

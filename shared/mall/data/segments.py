@@ -20,7 +20,7 @@ from pynamodb.attributes import UnicodeAttribute
 
 from mall.data import dynamo
 from mall.data.dynamo import IntegerAttribute, Item
-from mall.data.transaction import Cancelled, LostRace, Transaction
+from mall.data.transaction import Transaction, commit_once_each
 
 PK = "SEGMENTS"
 TOTAL_SK = "TOTAL"
@@ -94,22 +94,10 @@ def _transaction(group: list[tuple[AccountRecord, dict[str, int]]], now: datetim
 
 
 def count(group: list[tuple[AccountRecord, dict[str, int]]], now: datetime) -> tuple[int, int]:
-    """Add the moves of `group` exactly once: (records counted now, records counted before). A marker
-    that exists already drops its record and the rest is written again; a conflict raises `LostRace`."""
-    remaining = list(group)
-    skipped = 0
-    while remaining:
-        try:
-            _transaction(remaining, now).commit()
-        except Cancelled as cancelled:
-            done = {int(name) for name in cancelled.failed if name.isdigit()}
-            if not done:
-                raise LostRace from cancelled
-            skipped += len(done)
-            remaining = [r for i, r in enumerate(remaining) if i not in done]
-            continue
-        return len(remaining), skipped
-    return 0, skipped
+    """Add the moves of `group` exactly once: (records counted now, records counted before), as the
+    daily stats do (a marker per record; a conflict raises `LostRace`)."""
+    done, skipped = commit_once_each(group, lambda remaining: _transaction(remaining, now).commit())
+    return len(done), skipped
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from pynamodb.attributes import UnicodeAttribute
 
 from mall.data import dynamo
 from mall.data.dynamo import IntegerAttribute, Item, Key
-from mall.data.transaction import Cancelled, LostRace, Transaction
+from mall.data.transaction import Cancelled, Transaction, commit_once_each
 from mall.domain.stats import Contribution, Counters, StreamChange, totals
 
 MARKER_TTL = timedelta(hours=48)
@@ -96,20 +96,7 @@ def count(group: list[Contribution], now: datetime) -> tuple[list[Contribution],
     exist already (a redelivered or re-split batch), the transaction is cancelled as a whole and says
     which: those are dropped and the rest is written again, as one. A conflict raises `LostRace`
     (nothing was written: transactions are all or nothing)."""
-    remaining = list(group)
-    skipped = 0
-    while remaining:
-        try:
-            _transaction(remaining, now).commit()
-        except Cancelled as cancelled:
-            done = {int(name) for name in cancelled.failed if name.isdigit()}
-            if not done:
-                raise LostRace from cancelled
-            skipped += len(done)
-            remaining = [c for i, c in enumerate(remaining) if i not in done]
-            continue
-        return remaining, skipped
-    return [], skipped
+    return commit_once_each(group, lambda remaining: _transaction(remaining, now).commit())
 
 
 def read(days: list[date]) -> tuple[dict[str, Counters], int]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from botocore.exceptions import ClientError
 
@@ -173,3 +173,27 @@ class Transaction:
         first = next((p for p in failing if getattr(p.on_fail, "replays", False)), failing[0])
         assert first.on_fail is not None
         return first.on_fail(failed[first.name])
+
+
+T = TypeVar("T")
+
+
+def commit_once_each(group: list[T], commit: Callable[[list[T]], None]) -> tuple[list[T], int]:
+    """Commit `group` with `commit`, whose transaction holds a must-be-new marker per member of the group,
+    each part named by the member's index. When some markers exist already (a redelivered or re-split
+    stream batch), the transaction is cancelled and says which: those are dropped and the rest committed
+    again, as one. Returns (what was written now, how many were written before). `LostRace` when anything
+    else failed (nothing was written: transactions are all or nothing)."""
+    remaining, skipped = list(group), 0
+    while remaining:
+        try:
+            commit(remaining)
+        except Cancelled as cancelled:
+            done = {int(name) for name in cancelled.failed if name.isdigit()}
+            if not done:
+                raise LostRace from cancelled
+            skipped += len(done)
+            remaining = [member for i, member in enumerate(remaining) if i not in done]
+            continue
+        return remaining, skipped
+    return [], skipped
