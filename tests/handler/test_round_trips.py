@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.bench.meter import Meter
-from tests.conftest import Invoke, Tokens, _reset_caches
+from tests.conftest import Clock, Invoke, Tokens, _reset_caches
 
 
 @pytest.fixture
@@ -180,3 +180,31 @@ def test_tasks_and_segments_ride_on_what_is_read_anyway(invoke: Invoke, tokens: 
     meter.reset()
     assert invoke("member_admin", "GET", "/admin/segments", token=ops)[0] == 200
     assert dict(meter.calls) == {"Query": 1}
+
+
+def test_the_wake_up_reads_follow_the_members_who_became_dormant(
+    invoke: Invoke, tokens: Tokens, clock: Clock, meter: Meter
+) -> None:
+    """Six members hold points; two were last active on the day that becomes dormant today, four later.
+    The job reads the activity index (one query per shard), then only those two accounts."""
+    from tests.conftest import FakeContext, load_handler
+
+    clock.set("2026-03-02T10:00:00+08:00")
+    ops = tokens.admin()
+    rules = invoke("admin_rules", "GET", "/admin/rules", token=ops)[1]
+    rules.pop("version")
+    assert invoke("admin_rules", "PUT", "/admin/rules", {**rules, "dormantDays": 30}, ops)[0] == 200
+    for day, members in (("2026-03-02", ["a", "b"]), ("2026-03-05", ["c", "d", "e", "f"])):
+        clock.set(f"{day}T10:00:00+08:00")
+        for m in members:
+            tokens.member(m)
+            body = {"memberId": m, "eventId": f"e-{m}", "kind": "PURCHASE", "amountFen": 1000}
+            assert invoke("earn", "POST", "/earn", body, tokens.service())[0] == 200
+    clock.set("2026-04-01T11:00:00+08:00")
+    invoke("sign_in", "POST", "/sign-in", token=tokens.member("warm"))  # rules cached (warm is active)
+
+    meter.reset()
+    result = load_handler("wake_up").lambda_handler({}, FakeContext())
+    assert (result["members"], result["woken"]) == (2, 2)
+    # The job's own mark (GetItem + PutItem), 16 index shards, then one read and one write per member.
+    assert dict(meter.calls) == {"GetItem": 3, "Query": 16, "TransactWriteItems": 2, "PutItem": 1}
