@@ -148,3 +148,33 @@ def test_a_spin_reads_once_and_writes_once(invoke: Invoke, tokens: Tokens, meter
     )
     assert status == 201 and won["prize"]["prizeId"] == "cup" and won["orderId"]
     assert dict(meter.calls) == {"BatchGetItem": 1, "TransactWriteItems": 1}
+
+
+def test_a_deduction_reads_once_and_writes_once(invoke: Invoke, tokens: Tokens, meter: Meter) -> None:
+    """The account (one GetItem), then one transaction: account, SPEND entry, deduction, idempotency
+    record. A duplicate gets its first answer back from the cancelled transaction; a reversal reads the
+    deduction and the account and writes once; a repeated reversal only reads the deduction."""
+    tokens.member("alice")
+    shop = tokens.service()
+    earn = {"memberId": "alice", "eventId": "e1", "kind": "PURCHASE", "amountFen": 100_000}
+    assert invoke("earn", "POST", "/earn", earn, shop)[0] == 200
+    body = {"memberId": "alice", "orderRef": "po-1", "orderAmountFen": 2000, "points": 500}
+    headers = {"Idempotency-Key": "d1"}
+
+    meter.reset()
+    status, deduction = invoke("deductions", "POST", "/deductions", body, shop, headers=headers)
+    assert status == 201
+    assert dict(meter.calls) == {"GetItem": 1, "TransactWriteItems": 1}
+
+    meter.reset()
+    assert invoke("deductions", "POST", "/deductions", body, shop, headers=headers)[1] == deduction
+    assert dict(meter.calls) == {"GetItem": 1, "TransactWriteItems": 1}
+
+    path = f"/deductions/{deduction['deductionId']}/reverse"
+    meter.reset()
+    assert invoke("deductions", "POST", path, None, shop)[1]["status"] == "REVERSED"
+    assert dict(meter.calls) == {"GetItem": 2, "TransactWriteItems": 1}
+
+    meter.reset()
+    assert invoke("deductions", "POST", path, None, shop)[1]["status"] == "REVERSED"
+    assert dict(meter.calls) == {"GetItem": 1}
