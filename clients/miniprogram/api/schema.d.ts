@@ -237,7 +237,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Orders waiting to ship, or one member's
+         * Orders waiting to ship or for a review, or one member's
          * @description Give exactly one of `memberId` and `status` (neither or both: 400 VALIDATION_ERROR). Roles: admin.
          */
         get: operations["get_orders_admin_orders_get"];
@@ -263,6 +263,26 @@ export interface paths {
         get: operations["get_order_admin_orders__orderId__get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/orders/{orderId}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve an order under review (PENDING_REVIEW -> CONFIRMED)
+         * @description Roles: admin.
+         */
+        post: operations["post_approve_admin_orders__orderId__approve_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -303,6 +323,26 @@ export interface paths {
          * @description Roles: admin.
          */
         post: operations["post_complete_admin_orders__orderId__complete_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/orders/{orderId}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject an order under review: CANCELLED, points refunded, stock back
+         * @description Roles: admin.
+         */
+        post: operations["post_reject_admin_orders__orderId__reject_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -855,7 +895,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Products on the shelf, by category then sku
+         * Products on the shelf, by category then sku (or the hot list)
          * @description Roles: admin, member, service.
          */
         get: operations["get_products_products_get"];
@@ -1003,6 +1043,8 @@ export interface components {
             perMemberLimit: number | null;
             /** Pointsprice */
             pointsPrice: number;
+            /** Reviewrequired */
+            reviewRequired: boolean;
             /** Sku */
             sku: string;
             status: components["schemas"]["ShelfStatus"];
@@ -1685,6 +1727,12 @@ export interface components {
             perMemberLimit?: number | null;
             /** Pointsprice */
             pointsPrice: number;
+            /**
+             * Reviewrequired
+             * @description redemptions wait for an admin's review (PENDING_REVIEW)
+             * @default false
+             */
+            reviewRequired: boolean;
             status: components["schemas"]["ShelfStatus"];
             /** Stock */
             stock: number;
@@ -1701,14 +1749,29 @@ export interface components {
             cashPriceFen: number;
             /** Category */
             category: string;
+            /**
+             * Listpointsprice
+             * @description the usual price, outside any redemption campaign
+             */
+            listPointsPrice: number;
             /** Mintier */
             minTier: string | null;
             /** Name */
             name: string;
             /** Permemberlimit */
             perMemberLimit: number | null;
-            /** Pointsprice */
+            /**
+             * Pointsprice
+             * @description what a redemption costs now (a redemption campaign's price)
+             */
             pointsPrice: number;
+            /**
+             * Redeemedlast7D
+             * @description units redeemed in the last 7 business days
+             */
+            redeemedLast7d: number;
+            /** Reviewrequired */
+            reviewRequired: boolean;
             /** Sku */
             sku: string;
             /** Stock */
@@ -1785,6 +1848,14 @@ export interface components {
             quantity: number;
             /** Sku */
             sku: string;
+        };
+        /** RejectBody */
+        RejectBody: {
+            /**
+             * Reason
+             * @description why: recorded in the audit log
+             */
+            reason: string;
         };
         /** ResponseValidationError */
         ResponseValidationError: {
@@ -3156,8 +3227,8 @@ export interface operations {
             query?: {
                 /** @description this member's orders */
                 memberId?: string | null;
-                /** @description CONFIRMED: physical orders waiting to ship, oldest first */
-                status?: "CONFIRMED" | null;
+                /** @description CONFIRMED: physical orders waiting to ship; PENDING_REVIEW: orders waiting for a review; oldest first */
+                status?: ("CONFIRMED" | "PENDING_REVIEW") | null;
                 /** @description page size, 1 to 100 */
                 limit?: number;
                 /** @description opaque cursor from a previous page */
@@ -3237,6 +3308,85 @@ export interface operations {
         };
     };
     get_order_admin_orders__orderId__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description letters, digits, '.', '_' or '-', at most 64 */
+                orderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminOrderView"];
+                };
+            };
+            /** @description the request is invalid (the message names the field): IDEMPOTENCY_KEY_REQUIRED, VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description missing, invalid or expired token: INVALID_CLIENT, INVALID_CODE, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not allowed: ACCOUNT_FROZEN, FORBIDDEN, TIER_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description busy (contention or throttling outlasted the function's retries): CONTENTION, UPSTREAM_UNAVAILABLE; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_approve_admin_orders__orderId__approve_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -3409,6 +3559,89 @@ export interface operations {
             cookie?: never;
         };
         requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminOrderView"];
+                };
+            };
+            /** @description the request is invalid (the message names the field): IDEMPOTENCY_KEY_REQUIRED, VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description missing, invalid or expired token: INVALID_CLIENT, INVALID_CODE, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not allowed: ACCOUNT_FROZEN, FORBIDDEN, TIER_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description busy (contention or throttling outlasted the function's retries): CONTENTION, UPSTREAM_UNAVAILABLE; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_reject_admin_orders__orderId__reject_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description letters, digits, '.', '_' or '-', at most 64 */
+                orderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RejectBody"];
+            };
+        };
         responses: {
             /** @description Successful Response */
             200: {
@@ -5744,6 +5977,8 @@ export interface operations {
                 category?: string | null;
                 /** @description text in the name, any case */
                 q?: string | null;
+                /** @description hot: most units redeemed in the last 7 business days first (see redeemedLast7d) */
+                sort?: "hot" | null;
                 /** @description page size, 1 to 100 */
                 limit?: number;
                 /** @description opaque cursor from a previous page */
