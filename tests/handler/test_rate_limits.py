@@ -106,7 +106,12 @@ def test_rate_limited_routes_say_so_in_the_document(invoke: Invoke) -> None:
         for method, operation in operations.items()
         if "429" in operation["responses"]
     }
-    assert limited == {"POST /sign-in", "POST /redemptions", "POST /flash-sales/{saleId}/claims"}
+    assert limited == {
+        "POST /sign-in",
+        "POST /redemptions",
+        "POST /flash-sales/{saleId}/claims",
+        "POST /draws/{drawId}/spins",
+    }
     assert "Retry-After" in paths["/sign-in"]["post"]["responses"]["429"]["headers"]
 
 
