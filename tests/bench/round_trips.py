@@ -160,7 +160,7 @@ def _round_trips(stack: Stack) -> list[dict[str, Any]]:
     window = {"startsAt": "2020-01-01T00:00:00+08:00", "endsAt": "2099-01-01T00:00:00+08:00"}
     campaign = {"name": "double", "multiplier": 2, **window, "kinds": ["PURCHASE", "SIGN_IN"]}
     call("campaigns", "POST", "/admin/campaigns", campaign, admin)
-    boosted = {"memberId": "bench", "eventId": "p2", "kind": "PURCHASE", "amountFen": 50_000}
+    boosted = {"memberId": member_id, "eventId": "p2", "kind": "PURCHASE", "amountFen": 50_000}
     call("earn", "POST", "/earn", {**boosted, "eventId": "p-warm"}, service)  # campaigns now cached
     measure(
         "POST /earn (purchase, inside a campaign)",
@@ -172,7 +172,7 @@ def _round_trips(stack: Stack) -> list[dict[str, Any]]:
         lambda: call("auth_login", "POST", "/auth/login", {"code": "dev:friend", "inviteCode": code}),
     )
     prizes = [
-        {"prizeId": "cup", "kind": "PRODUCT", "sku": "cup", "weight": 1, "stock": 500},
+        {"prizeId": "cup", "kind": "PRODUCT", "sku": sku, "weight": 1, "stock": 500},
         {"prizeId": "none", "kind": "NOTHING", "weight": 0},
     ]
     draw = {"name": "wheel", "costPoints": 10, **window, "prizes": prizes}
@@ -184,6 +184,21 @@ def _round_trips(stack: Stack) -> list[dict[str, Any]]:
     call(*spin, **{"Idempotency-Key": "warm"})  # the definition is now cached
     measure("POST /draws/{id}/spins (product prize)", lambda: call(*spin, **{"Idempotency-Key": "s1"}))
     measure("GET /draws/{id}", lambda: call("draws", "GET", "/draws/d1", token=member))
+    checkout = {"memberId": member_id, "orderRef": "po-1", "orderAmountFen": 10_000, "points": 500}
+    deduction = measure(
+        "POST /deductions",
+        lambda: call("deductions", "POST", "/deductions", checkout, service, **{"Idempotency-Key": "d1"}),
+    )
+    reverse = f"/deductions/{deduction['deductionId']}/reverse"
+    measure("POST /deductions/{id}/reverse", lambda: call("deductions", "POST", reverse, None, service))
+
+    def hot_list() -> Any:
+        event = http_event("GET", "/products", None, member, {"sort": "hot"}, {})
+        assert through_gateway(event) is None
+        return load_handler("catalog").lambda_handler(event, FakeContext())
+
+    time.sleep(1.1)  # past the local stack's 1 s cache of the week's counts: this request reads them
+    measure("GET /products?sort=hot (the week's counts read; then cached up to 5 s)", hot_list)
     time.sleep(3)  # the stream poller scores this member's earns
     measure(
         "GET /leaderboard (caller in the top ten)",
