@@ -96,7 +96,39 @@ def breaks_a_rule_across_fields(case: Any) -> bool:
         return str(body.get("endsAt")) <= str(body.get("startsAt"))
     if label == "PUT /admin/rules":  # ascending tiers, pendingDays within the expiry (the model says)
         return not _rules_acceptable(case.body)
+    if label == "POST /admin/campaigns":  # endsAt after startsAt and still to come
+        return not _campaign_acceptable(case.body)
+    if label.startswith("PUT /admin/draws/"):  # each prize fits its kind; the definition's own checks
+        return not _draw_acceptable(case.body)
     return False
+
+
+def _campaign_acceptable(body: Any) -> bool:
+    from datetime import UTC, datetime
+
+    from pydantic import ValidationError
+
+    from mall.api.wire.campaigns import CampaignBody
+
+    try:
+        campaign = CampaignBody.model_validate(body)
+    except (ValidationError, TypeError, ValueError):
+        return False
+    return campaign.starts_at < campaign.ends_at and campaign.ends_at > datetime.now(UTC)
+
+
+def _draw_acceptable(body: Any) -> bool:
+    from pydantic import ValidationError
+
+    from mall.api.wire.draws import DrawBody
+    from mall.domain.draws import check_definition
+    from mall.errors import ValidationFailed
+
+    try:
+        check_definition(DrawBody.model_validate(body).draw("fuzz"))
+    except (ValidationError, ValidationFailed, TypeError, ValueError):
+        return False
+    return True
 
 
 def _rules_acceptable(body: Any) -> bool:
