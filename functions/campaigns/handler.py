@@ -28,7 +28,9 @@ def get_campaigns(who: Caller, limit: Limit = 20, cursor: Cursor = None) -> Page
 )
 def post_campaign(body: CampaignBody, who: Caller) -> CampaignView:
     window = (body.starts_at, body.ends_at)
-    campaign = create_campaign(body.name, body.exact_multiplier, *window, body.kinds, body.only_categories)
+    campaign = create_campaign(
+        body.name, body.exact_multiplier, *window, body.kinds, body.only_categories, who.actor
+    )
     logger.info("campaign created", extra={"campaignId": campaign.campaign_id, "admin": who.subject})
     return CampaignView.of(campaign, clock.now())
 

@@ -28,7 +28,7 @@ def get_one(drawId: Id) -> DrawView:
 
 @routes.put("/admin/draws/<drawId>", allow=ADMIN, summary="Create or replace a lucky draw", tags=["admin"])
 def put_one(drawId: Id, body: DrawBody, who: Caller) -> DrawView:
-    standing = put_draw(body.draw(drawId))
+    standing = put_draw(body.draw(drawId), who.actor)
     logger.info("draw put", extra={"drawId": drawId, "admin": who.subject})
     return DrawView.of_standing(standing, clock.now())
 

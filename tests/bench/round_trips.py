@@ -160,8 +160,8 @@ def _round_trips(stack: Stack) -> list[dict[str, Any]]:
     window = {"startsAt": "2020-01-01T00:00:00+08:00", "endsAt": "2099-01-01T00:00:00+08:00"}
     campaign = {"name": "double", "multiplier": 2, **window, "kinds": ["PURCHASE", "SIGN_IN"]}
     call("campaigns", "POST", "/admin/campaigns", campaign, admin)
-    boosted = {"memberId": member_id, "eventId": "p2", "kind": "PURCHASE", "amountFen": 50_000}
-    call("earn", "POST", "/earn", {**boosted, "eventId": "p-warm"}, service)  # campaigns now cached
+    boosted = {"memberId": member_id, "eventId": f"p2-{run}", "kind": "PURCHASE", "amountFen": 50_000}
+    call("earn", "POST", "/earn", {**boosted, "eventId": f"p-warm-{run}"}, service)  # campaigns now cached
     measure(
         "POST /earn (purchase, inside a campaign)",
         lambda: call("earn", "POST", "/earn", boosted, service),
@@ -169,7 +169,7 @@ def _round_trips(stack: Stack) -> list[dict[str, Any]]:
     code = call("member", "GET", "/me", token=member)["inviteCode"]
     measure(
         "login (opens account, with an invite code)",
-        lambda: call("auth_login", "POST", "/auth/login", {"code": "dev:friend", "inviteCode": code}),
+        lambda: call("auth_login", "POST", "/auth/login", {"code": f"dev:friend{run}", "inviteCode": code}),
     )
     prizes = [
         {"prizeId": "cup", "kind": "PRODUCT", "sku": sku, "weight": 1, "stock": 500},
@@ -178,16 +178,18 @@ def _round_trips(stack: Stack) -> list[dict[str, Any]]:
     draw = {"name": "wheel", "costPoints": 10, **window, "prizes": prizes}
     measure(
         "PUT /admin/draws/{id} (new, 8 stock shards)",
-        lambda: call("draws", "PUT", "/admin/draws/d1", draw, admin),
+        lambda: call("draws", "PUT", f"/admin/draws/d{run}", draw, admin),
     )
-    spin = ("draw_spin", "POST", "/draws/d1/spins", None, member)
+    spin = ("draw_spin", "POST", f"/draws/d{run}/spins", None, member)
     call(*spin, **{"Idempotency-Key": "warm"})  # the definition is now cached
     measure("POST /draws/{id}/spins (product prize)", lambda: call(*spin, **{"Idempotency-Key": "s1"}))
-    measure("GET /draws/{id}", lambda: call("draws", "GET", "/draws/d1", token=member))
-    checkout = {"memberId": member_id, "orderRef": "po-1", "orderAmountFen": 10_000, "points": 500}
+    measure("GET /draws/{id}", lambda: call("draws", "GET", f"/draws/d{run}", token=member))
+    checkout = {"memberId": member_id, "orderRef": f"po-{run}", "orderAmountFen": 10_000, "points": 500}
     deduction = measure(
         "POST /deductions",
-        lambda: call("deductions", "POST", "/deductions", checkout, service, **{"Idempotency-Key": "d1"}),
+        lambda: call(
+            "deductions", "POST", "/deductions", checkout, service, **{"Idempotency-Key": f"d-{run}"}
+        ),
     )
     reverse = f"/deductions/{deduction['deductionId']}/reverse"
     measure("POST /deductions/{id}/reverse", lambda: call("deductions", "POST", reverse, None, service))
@@ -206,11 +208,11 @@ def _round_trips(stack: Stack) -> list[dict[str, Any]]:
     )
     from mall.services.leaderboard import score_stream_batch
 
-    records = [stream_record(_ledger_insert(f"lb{i}", 1000 - i), "arn") for i in range(50)]
+    records = [stream_record(_ledger_insert(f"lb{run}-{i}", 1000 - i), "arn") for i in range(50)]
     for start in range(0, 50, 25):
         score_stream_batch(records[start : start + 25])
-    measure("score 25 new EARN entries (stream consumer)", lambda: score_stream_batch(_more_records()))
-    low = call("auth_login", "POST", "/auth/login", {"code": "dev:lb49"})["token"]
+    measure("score 25 new EARN entries (stream consumer)", lambda: score_stream_batch(_more_records(run)))
+    low = call("auth_login", "POST", "/auth/login", {"code": f"dev:lb{run}-49"})["token"]
     measure(
         "GET /leaderboard (caller ranked 50th: counts who is ahead)",
         lambda: call("leaderboard", "GET", "/leaderboard", token=low),
@@ -241,8 +243,8 @@ def _ledger_insert(member_id: str, points: int, entry: str = "1") -> dict[str, A
     return {"eventID": f"{member_id}-{entry}", "eventName": "INSERT", "dynamodb": body}
 
 
-def _more_records() -> list[dict[str, Any]]:
-    return [stream_record(_ledger_insert(f"lb{i}", 1, "2"), "arn") for i in range(25)]
+def _more_records(run: str) -> list[dict[str, Any]]:
+    return [stream_record(_ledger_insert(f"lb{run}-{i}", 1, "2"), "arn") for i in range(25)]
 
 
 def table(rows: list[dict[str, Any]]) -> str:

@@ -286,3 +286,26 @@ def test_a_restock_goes_through_while_members_redeem(
     )
     assert invoke("catalog", "PUT", "/admin/products/cup", {**PRODUCT, "stock": 50}, ops)[0] == 200
     assert audit(invoke, ops)[0]["after"] == {"stock": 50}  # not refused because a unit was sold meanwhile
+
+
+def test_campaigns_and_draws_are_audited(invoke: Invoke, tokens: Tokens) -> None:
+    ops = tokens.admin("ops")
+    window = {"startsAt": "2030-01-01T00:00:00+08:00", "endsAt": "2030-01-02T00:00:00+08:00"}
+    campaign = {"name": "double", "multiplier": 1.5, **window, "kinds": ["PURCHASE"]}
+    status, created = invoke("campaigns", "POST", "/admin/campaigns", campaign, ops)
+    assert status == 201, created
+    prizes = [{"prizeId": "p", "kind": "POINTS", "points": 5, "weight": 1, "stock": 10}]
+    prizes.append({"prizeId": "none", "kind": "NOTHING", "weight": 1})
+    draw = {"name": "wheel", "costPoints": 10, **window, "prizes": prizes}
+    assert invoke("draws", "PUT", "/admin/draws/d1", draw, ops)[0] == 200
+    assert invoke("draws", "PUT", "/admin/draws/d1", {**draw, "costPoints": 20}, ops)[0] == 200
+
+    changed, first, scheduled = audit(invoke, ops)[:3]
+    assert (
+        scheduled["action"] == "CAMPAIGN_CREATED"
+        and scheduled["target"] == f"campaign:{created['campaignId']}"
+    )
+    assert scheduled["after"]["name"] == "double" and scheduled["actor"] == "ops"
+    assert first["action"] == "DRAW_PUT" and first["before"] is None and first["after"]["costPoints"] == 10
+    assert changed["target"] == "draw:d1"
+    assert changed["before"] == {"costPoints": 10} and changed["after"] == {"costPoints": 20}

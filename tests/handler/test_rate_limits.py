@@ -98,6 +98,27 @@ def test_claims_are_limited_and_unknown_sales_count(invoke: Invoke, shop: Any, c
     assert (status, body["error"]["code"], "Retry-After" in headers) == (429, "RATE_LIMITED", True)
 
 
+def test_spins_are_limited_and_refused_spins_count(invoke: Invoke, shop: Any, clock: Clock) -> None:
+    clock.set("2026-03-02T10:00:00+08:00")
+    set_rules(invoke, shop.admin, rateLimits={"signIn": 10, "redemptions": 30, "claims": 10, "spins": 3})
+    prizes = [{"prizeId": "p", "kind": "POINTS", "points": 1, "weight": 1}]
+    prizes.append({"prizeId": "none", "kind": "NOTHING", "weight": 0})
+    window = {"startsAt": "2026-03-01T00:00:00+08:00", "endsAt": "2026-03-09T00:00:00+08:00"}
+    draw = {"name": "wheel", "costPoints": 10, **window, "prizes": prizes}
+    assert invoke("draws", "PUT", "/admin/draws/d1", draw, shop.admin)[0] == 200
+    alice = shop.member("alice", points=15)
+
+    def spin(key: str) -> tuple[int, Any, Any]:
+        return call("draw_spin", "POST", "/draws/d1/spins", None, alice, **{"Idempotency-Key": key})
+
+    assert spin("s1")[0] == 201
+    assert spin("s2")[1]["error"]["code"] == "INSUFFICIENT_POINTS"  # 6 points left: refused, and counted
+    assert spin("s1")[0] == 201  # a replay is a request too
+    status, body, headers = spin("s3")
+    assert (status, body["error"]["code"], "Retry-After" in headers) == (429, "RATE_LIMITED", True)
+    assert shop.balance(alice) == 6 == shop.ledger_sum(alice)
+
+
 def test_rate_limited_routes_say_so_in_the_document(invoke: Invoke) -> None:
     paths = invoke("openapi", "GET", "/openapi.json")[1]["paths"]
     limited = {

@@ -83,3 +83,25 @@ def test_the_document_states_the_years_and_the_offset(aws: None) -> None:
     params = document["paths"]["/admin/stats"]["get"]["parameters"]
     day = next(p for p in params if p["name"] == "from")["schema"]
     assert "pattern" in json.dumps(day)
+
+
+@pytest.mark.parametrize(
+    "value", ["0001-01-01T00:00:00+14:00", "2101-01-01T00:00:00Z", 1_800_000_000, "2026-11-11"]
+)
+def test_campaign_and_draw_times_follow_the_same_rule(invoke: Invoke, tokens: Tokens, value: Any) -> None:
+    admin = tokens.admin()
+    campaign = {"name": "double", "multiplier": 2, "startsAt": GOOD_START, "endsAt": GOOD_END}
+    campaign["kinds"] = ["PURCHASE"]
+    nothing = {"prizeId": "none", "kind": "NOTHING", "weight": 1}
+    draw = {
+        "name": "wheel",
+        "costPoints": 10,
+        "startsAt": GOOD_START,
+        "endsAt": GOOD_END,
+        "prizes": [nothing],
+    }
+    for field in ("startsAt", "endsAt"):
+        status, body = invoke("campaigns", "POST", "/admin/campaigns", {**campaign, field: value}, admin)
+        assert status == 400 and body["error"]["message"].startswith(field), (field, value, body)
+        status, body = invoke("draws", "PUT", "/admin/draws/d1", {**draw, field: value}, admin)
+        assert status == 400 and body["error"]["message"].startswith(field), (field, value, body)

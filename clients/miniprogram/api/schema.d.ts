@@ -1133,6 +1133,7 @@ export interface components {
             /**
              * Endsat
              * Format: date-time
+             * @description an ISO 8601 date-time with an offset, years 2000 to 2100
              */
             endsAt: string;
             /**
@@ -1150,6 +1151,7 @@ export interface components {
             /**
              * Startsat
              * Format: date-time
+             * @description an ISO 8601 date-time with an offset, years 2000 to 2100
              */
             startsAt: string;
         };
@@ -1325,6 +1327,7 @@ export interface components {
             /**
              * Endsat
              * Format: date-time
+             * @description an ISO 8601 date-time with an offset, years 2000 to 2100
              */
             endsAt: string;
             /** Name */
@@ -1337,6 +1340,7 @@ export interface components {
             /**
              * Startsat
              * Format: date-time
+             * @description an ISO 8601 date-time with an offset, years 2000 to 2100
              */
             startsAt: string;
         };

@@ -59,15 +59,16 @@ def _campaign(doc: dict[str, Any]) -> Campaign:
     )
 
 
-def create(campaign: Campaign) -> None:
-    """A new campaign (its id is new, so the put must not overwrite anything)."""
+def create(campaign: Campaign, also: Transaction) -> None:
+    """A new campaign (its id is new, so the put must not overwrite anything), with `also` (its audit
+    entry)."""
     item = CampaignItem(
         rules_store.RULES_PK,
         PREFIX + campaign.campaign_id,
         value=json.dumps(_document(campaign), ensure_ascii=False),
         ttl=int((campaign.ends_at + KEEP_AFTER_END).timestamp()),
     )
-    Transaction().put("campaign", item).commit()
+    Transaction().put("campaign", item).extend(also).commit()
     rules_store.clear_cache()
 
 

@@ -128,9 +128,10 @@ def stock_levels(
     return _levels(draw, wanted, found)
 
 
-def commit_definition(draw: Draw, moves: list[StockMove]) -> None:
-    """The definition (only if nobody changed it since it was read) and its stock moves, in one
-    transaction. `LostRace` if another PUT won or a spin took units this one meant to take."""
+def commit_definition(draw: Draw, moves: list[StockMove], also: Transaction) -> None:
+    """The definition (only if nobody changed it since it was read), its stock moves and `also` (its
+    audit entry), in one transaction. `LostRace` if another PUT won or a spin took units this one meant
+    to take."""
     tx = Transaction().put("draw", _draw_item(draw), on_fail=lost_race)
     for move in moves:
         shard = PrizeShardItem(*shard_key(draw.draw_id, move.prize_id, move.shard))
@@ -140,7 +141,7 @@ def commit_definition(draw: Draw, moves: list[StockMove]) -> None:
         )
         condition = PrizeShardItem.left >= -move.units if move.units < 0 and not move.fresh else None
         tx.update(f"shard {move.prize_id}#{move.shard}", shard, [action], condition=condition)
-    tx.commit()
+    tx.extend(also).commit()
 
 
 @dataclass(frozen=True)

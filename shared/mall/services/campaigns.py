@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 from fractions import Fraction
 
 from mall import clock
+from mall.data import audit
 from mall.data import campaigns as store
+from mall.domain.audit import Action, Actor, entry, fields_of
 from mall.domain.campaigns import Campaign, CampaignKind, current_and_upcoming, new_campaign_id
 from mall.errors import ValidationFailed
 
@@ -19,7 +21,9 @@ def create_campaign(
     ends_at: datetime,
     kinds: Collection[CampaignKind],
     categories: Collection[str] | None,
+    by: Actor,
 ) -> Campaign:
+    """Schedule a campaign, audited."""
     now = clock.now()
     if ends_at <= starts_at:
         raise ValidationFailed("endsAt: must be after startsAt")
@@ -35,7 +39,10 @@ def create_campaign(
         categories=frozenset(categories) if categories is not None else None,
         created_at=now,
     )
-    store.create(campaign)
+    record = entry(
+        Action.CAMPAIGN_CREATED, by, f"campaign:{campaign.campaign_id}", now, after=fields_of(campaign)
+    )
+    store.create(campaign, audit.record(record))
     return campaign
 
 

@@ -18,9 +18,10 @@ from fractions import Fraction
 from typing import Any
 
 from mall import clock
+from mall.data import audit, idempotency, products, rules_store
 from mall.data import draws as store
-from mall.data import idempotency, products, rules_store
 from mall.data.retry import until_decided
+from mall.domain.audit import Action, Actor, changed, entry, fields_of
 from mall.domain.draws import (
     Draw,
     PrizeKind,
@@ -70,21 +71,31 @@ def _with_products(draw: Draw) -> Draw:
     return replace(draw, prizes=tuple(prizes))
 
 
-def put_draw(requested: Draw) -> DrawStanding:
-    """Create or replace a draw. Stock moves by the difference to what the draw had (see `restock`)."""
+def put_draw(requested: Draw, by: Actor) -> DrawStanding:
+    """Create or replace a draw, audited. Stock moves by the difference to what the draw had (see
+    `restock`)."""
     check_definition(requested)
     requested = _with_products(requested)
 
     def attempt() -> Draw:
         old = store.get(requested.draw_id)
         levels = store.stock_levels(old) if old else {}
-        draw, moves = restock(old, replace(requested, updated_at=clock.now()), levels)
-        store.commit_definition(draw, moves)
+        now = clock.now()
+        draw, moves = restock(old, replace(requested, updated_at=now), levels)
+        before, after = changed(_audited(old), _audited(draw)) if old else (None, _audited(draw))
+        record = entry(Action.DRAW_PUT, by, f"draw:{draw.draw_id}", now, before=before, after=after)
+        store.commit_definition(draw, moves, audit.record(record))
         return replace(draw, version=draw.version + 1)
 
     draw = until_decided(attempt)
     _definitions.pop(draw.draw_id, None)
     return _standing(draw, store.stock_levels(draw))
+
+
+def _audited(draw: Draw) -> dict[str, Any]:
+    """What an admin set (not the bookkeeping: version, update time)."""
+    fields = fields_of(draw)
+    return {k: v for k, v in fields.items() if k not in ("version", "updatedAt")}
 
 
 _definitions: dict[str, tuple[float, Draw]] = {}

@@ -6,9 +6,9 @@ from datetime import datetime
 from fractions import Fraction
 from typing import Annotated
 
-from pydantic import AwareDatetime, Field, field_validator
+from pydantic import Field, field_validator
 
-from mall.api.wire.common import WireModel
+from mall.api.wire.common import Instant, WireModel
 from mall.domain.calendar import iso
 from mall.domain.campaigns import Campaign, CampaignKind
 from mall.domain.catalog import CATEGORY_PATTERN
@@ -19,8 +19,8 @@ class CampaignBody(WireModel):
     multiplier: float = Field(
         ge=1, le=100, strict=True, description="points × multiplier, e.g. 2 for 积分翻倍"
     )
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: Instant
+    ends_at: Instant
     kinds: list[CampaignKind] = Field(
         min_length=1,
         max_length=len(CampaignKind),

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Self
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import Field, model_validator
 
-from mall.api.wire.common import ID_PATTERN, WireModel
+from mall.api.wire.common import ID_PATTERN, Instant, WireModel
 from mall.domain.calendar import iso
 from mall.domain.catalog import SKU_PATTERN
 from mall.domain.draws import MAX_PRIZES, Draw, Prize, PrizeKind, SpinResult
@@ -57,8 +57,8 @@ class PrizeBody(WireModel):
 class DrawBody(WireModel):
     name: str = Field(min_length=1, max_length=64)
     cost_points: int = Field(ge=0, le=100_000_000, strict=True)
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: Instant
+    ends_at: Instant
     prizes: list[PrizeBody] = Field(
         min_length=1, max_length=MAX_PRIZES, description="one NOTHING prize at least (weight may be 0)"
     )
