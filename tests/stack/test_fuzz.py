@@ -97,8 +97,8 @@ def breaks_a_rule_across_fields(case: Any) -> bool:
     if label == "PUT /admin/rules":  # ascending tiers, pendingDays within the expiry (the model says)
         from mall.domain.rules import Rules
 
-        body = case.body if isinstance(case.body, dict) else None
-        return body is None or not _accepted(Rules, {k: v for k, v in body.items() if k != "version"})
+        document = case.body if isinstance(case.body, dict) else None
+        return document is None or not _accepted(Rules, {k: v for k, v in document.items() if k != "version"})
     if label == "PUT /admin/draws/{drawId}":  # each prize's fields fit its kind, a NOTHING prize, the window
         from mall.api.wire.draws import DrawBody
         from mall.domain.draws import check_definition
