@@ -166,3 +166,12 @@ def test_points_past_their_expiry_come_back_and_expire_at_once(
     types = [e["type"] for e in reversed(checkout.ledger())]
     assert types[-2:] == ["REFUND", "EXPIRE"]
     assert sum(e["delta"] for e in checkout.ledger()) == 0
+
+
+def test_deductions_count_as_redemptions_for_risk_control(checkout: Checkout) -> None:
+    checkout.rules(risk={"windowMinutes": 60, "maxNonPurchasePoints": 5000, "maxRedemptions": 1})
+    assert checkout.deduct("k1", points=100)[0] == 201
+    assert checkout.deduct("k2", points=100)[0] == 201  # crosses the limit: completes, and freezes
+    status, body = checkout.deduct("k3", points=100)
+    assert (status, body["error"]["code"]) == (403, "ACCOUNT_FROZEN")
+    assert checkout.me()["frozen"] is True
