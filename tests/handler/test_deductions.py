@@ -82,6 +82,19 @@ def test_over_the_limit_or_not_whole_yuan_is_409(checkout: Checkout, body: dict[
     assert checkout.me()["balance"] == 1000
 
 
+def test_all_of_an_orders_deductions_together_stay_within_the_ratio(checkout: Checkout) -> None:
+    """Another Idempotency-Key is another deduction, but not another half of the same order."""
+    order = {"orderAmountFen": 1000}  # ¥10: points may pay ¥5 of it
+    first = checkout.deduct("k1", points=300, **order)[1]
+    status, body = checkout.deduct("k2", points=300, **order)  # ¥6 in all: over half
+    assert (status, body["error"]["code"]) == (409, "DEDUCTION_LIMIT"), body
+    assert checkout.deduct("k3", points=200, **order)[0] == 201  # ¥5 in all: exactly half
+    assert checkout.deduct("k4", points=100, orderRef="po-2", **order)[0] == 201  # its own half
+    assert checkout.reverse(first["deductionId"])[0] == 200  # a reversal gives the order its room back
+    assert checkout.deduct("k5", points=300, **order)[0] == 201
+    assert checkout.me()["balance"] == 1000 - 200 - 100 - 300
+
+
 def test_the_rules_set_the_rate_and_the_ratio(checkout: Checkout) -> None:
     checkout.rules(deduction={"pointsPerYuan": 10, "maxRatio": 1})
     status, body = checkout.deduct("k1", points=200, orderAmountFen=2000)

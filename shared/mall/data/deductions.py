@@ -15,10 +15,11 @@ from pynamodb.attributes import UnicodeAttribute
 
 from mall.data import dynamo
 from mall.data.accounts import write_change
-from mall.data.dynamo import DocumentAttribute, IntegerAttribute, IntMapAttribute, Item, Key
+from mall.data.dynamo import DocumentAttribute, IntegerAttribute, IntMapAttribute, Item, Key, Raw
 from mall.data.transaction import Transaction
 from mall.domain.account import Change
 from mall.domain.deductions import Deduction, DeductionStatus
+from mall.errors import DeductionLimit
 
 
 class DeductionItem(Item):
@@ -36,6 +37,21 @@ class DeductionItem(Item):
     created_at = UnicodeAttribute(attr_name="createdAt")
     lots = IntMapAttribute(null=True)
     reversed_at = UnicodeAttribute(attr_name="reversedAt", null=True)
+
+
+class CheckoutItem(Item):
+    """`CHECKOUT#<merchant>#<orderRef>` / `CHECKOUT`: the fen all of an order's live deductions pay, so
+    that two deductions under different Idempotency-Keys cannot each take `maxRatio` of the same order."""
+
+    deducted_fen = IntegerAttribute(attr_name="deductedFen", null=True)
+
+
+def checkout_key(merchant: str, order_ref: str) -> Key:
+    return f"CHECKOUT#{merchant}#{order_ref}", "CHECKOUT"
+
+
+def _over_the_order(_: Raw | None) -> Exception:
+    return DeductionLimit("points: with this order's earlier deductions, more than maxRatio of the order")
 
 
 def deduction_key(deduction_id: str) -> Key:
@@ -91,10 +107,20 @@ def get(deduction_id: str) -> Deduction | None:
     return _deduction(item) if item else None
 
 
-def commit_deduction(change: Change, deduction: Deduction, zone: ZoneInfo, record: Transaction) -> None:
-    """Account (versioned), SPEND entry, the deduction (new) and the idempotency record, all or nothing:
-    `LostRace` when the account moved since it was read, `Replayed` for a duplicate."""
-    write_change(change, zone, Transaction().put("deduction", _item(deduction)).extend(record))
+def commit_deduction(
+    change: Change, deduction: Deduction, zone: ZoneInfo, record: Transaction, most_fen: int
+) -> None:
+    """Account (versioned), SPEND entry, the deduction (new), the order's running total (at most
+    `most_fen`, DEDUCTION_LIMIT otherwise) and the idempotency record, all or nothing: `LostRace` when the
+    account moved since it was read, `Replayed` for a duplicate."""
+    checkout = CheckoutItem(*checkout_key(deduction.merchant, deduction.order_ref))
+    fen = deduction.deducted_fen
+    room = CheckoutItem.deducted_fen.does_not_exist() | (CheckoutItem.deducted_fen <= most_fen - fen)
+    also = Transaction().put("deduction", _item(deduction))
+    also.update(
+        "checkout", checkout, [CheckoutItem.deducted_fen.add(fen)], condition=room, on_fail=_over_the_order
+    )
+    write_change(change, zone, also.extend(record))
 
 
 def commit_reversal(change: Change, reversed_: Deduction, zone: ZoneInfo) -> None:
@@ -103,4 +129,7 @@ def commit_reversal(change: Change, reversed_: Deduction, zone: ZoneInfo) -> Non
     item = _item(reversed_)
     still = DeductionItem.status == DeductionStatus.DEDUCTED.value
     actions = dynamo.assign(item, ("status", "balance", "reversed_at"))
-    write_change(change, zone, Transaction().update("deduction", item, actions, condition=still))
+    checkout = CheckoutItem(*checkout_key(reversed_.merchant, reversed_.order_ref))
+    also = Transaction().update("deduction", item, actions, condition=still)
+    also.update("checkout", checkout, [CheckoutItem.deducted_fen.add(-reversed_.deducted_fen)])
+    write_change(change, zone, also)

@@ -52,6 +52,11 @@ def new_deduction_id(at: datetime) -> str:
     return f"d{int(at.timestamp() * 1000):013d}{secrets.token_hex(5)}"
 
 
+def most_fen(order_amount_fen: int, rules: Rules) -> int:
+    """The most that points may pay of an order, in fen, over all its deductions."""
+    return int(Fraction(order_amount_fen) * Fraction(str(rules.deduction.max_ratio)))
+
+
 def cash_value(points: int, order_amount_fen: int, rules: Rules) -> int:
     """The discount in fen that `points` pay on an order of `order_amount_fen`: whole yuan, at most
     `maxRatio` of the order (DEDUCTION_LIMIT otherwise)."""
@@ -61,8 +66,7 @@ def cash_value(points: int, order_amount_fen: int, rules: Rules) -> int:
     if points % policy.points_per_yuan:
         raise DeductionLimit(f"points: must be a whole number of yuan ({policy.points_per_yuan} points each)")
     fen = points // policy.points_per_yuan * FEN_PER_YUAN
-    most = Fraction(order_amount_fen) * Fraction(str(policy.max_ratio))
-    if fen > most:
+    if fen > most_fen(order_amount_fen, rules):
         raise DeductionLimit(
             f"points: {fen} fen is more than {policy.max_ratio:g} of the order ({order_amount_fen} fen)"
         )

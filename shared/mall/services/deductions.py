@@ -12,7 +12,7 @@ from mall import clock
 from mall.data import deductions as store
 from mall.data import idempotency, rules_store
 from mall.data.retry import until_decided
-from mall.domain.deductions import Deduction, DeductionStatus, deduct, reversal
+from mall.domain.deductions import Deduction, DeductionStatus, deduct, most_fen, reversal
 from mall.domain.risk import observe
 from mall.errors import DeductionNotFound
 from mall.services.accounts import load_existing
@@ -53,7 +53,8 @@ def deduct_points(request: DeductRequest) -> Deduction:
         observe(change, rules.risk, now, redemptions=1)
         key, fingerprint = request.idempotency_key, request.fingerprint
         record = idempotency.record(SCOPE, request.merchant, key, fingerprint, store.document(deduction), now)
-        store.commit_deduction(change, deduction, rules.zone, record)
+        most = most_fen(request.order_amount_fen, rules)
+        store.commit_deduction(change, deduction, rules.zone, record, most)
         return deduction
 
     key, fingerprint = request.idempotency_key, request.fingerprint
