@@ -238,7 +238,7 @@ def _reset_caches() -> None:
 
     from mall.data import dynamo, rules_store
     from mall.data import flash_sales as flash_sale_store
-    from mall.services import draws, flash_sales
+    from mall.services import catalog, draws, flash_sales
     from mall.settings import settings
 
     parameters.clear_caches()
@@ -248,6 +248,7 @@ def _reset_caches() -> None:
     flash_sale_store._sqs.cache_clear()
     flash_sales._sales.clear()
     draws._definitions.clear()
+    catalog._hot.clear()
 
 
 Invoke = Any

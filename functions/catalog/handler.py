@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import quote
 
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
@@ -14,24 +14,39 @@ from mall.api.wire.catalog import AdminProductView, ProductBody, ProductView
 from mall.api.wire.common import Cursor, Limit, Page
 from mall.domain.catalog import SKU_PATTERN
 from mall.observability import logger
-from mall.services.catalog import product, shelf, upsert_product
+from mall.services.catalog import hot_shelf, product, shelf, upsert_product
 
 routes = Routes()
 
 Sku = Annotated[str, Path(pattern=SKU_PATTERN, description="letters, digits, '.', '_' or '-'")]
 Category = Annotated[str | None, Query(max_length=64, description="only this category")]
 Text = Annotated[str | None, Query(max_length=64, description="text in the name, any case")]
+Sort = Annotated[
+    Literal["hot"] | None,
+    Query(description="hot: most units redeemed in the last 7 business days first (see redeemedLast7d)"),
+]
 
 
 @routes.get(
-    "/products", allow=ANY_ROLE, summary="Products on the shelf, by category then sku", tags=["catalog"]
+    "/products",
+    allow=ANY_ROLE,
+    summary="Products on the shelf, by category then sku (or the hot list)",
+    tags=["catalog"],
 )
 def get_products(
-    who: Caller, category: Category = None, q: Text = None, limit: Limit = 20, cursor: Cursor = None
+    who: Caller,
+    category: Category = None,
+    q: Text = None,
+    sort: Sort = None,
+    limit: Limit = 20,
+    cursor: Cursor = None,
 ) -> Page[ProductView]:
     # Quoted so that no two (category, q) pairs share a list name, whatever ':' they contain.
     list_name = f"products:{quote(category or '', safe='')}:{quote(q or '', safe='')}"
-    found, next_cursor = paged(who.subject, list_name, cursor, lambda at: shelf(category, q, limit, at))
+    page = shelf
+    if sort == "hot":
+        list_name, page = f"{list_name}:hot", hot_shelf
+    found, next_cursor = paged(who.subject, list_name, cursor, lambda at: page(category, q, limit, at))
     return Page[ProductView](items=[ProductView.of(p) for p in found], next_cursor=next_cursor)
 
 

@@ -142,5 +142,13 @@ class DrawNotActive(DomainError):
     code, status = "DRAW_NOT_ACTIVE", 409
 
 
+class DeductionLimit(DomainError):
+    code, status = "DEDUCTION_LIMIT", 409
+
+
+class DeductionNotFound(DomainError):
+    code, status = "DEDUCTION_NOT_FOUND", 404
+
+
 class Contention(Exception):
     """Optimistic-lock retries ran out of the time budget; never a client's fault (maps to 503)."""

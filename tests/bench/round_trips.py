@@ -184,6 +184,23 @@ def _round_trips(stack: Stack) -> list[dict[str, Any]]:
     call(*spin, **{"Idempotency-Key": "warm"})  # the definition is now cached
     measure("POST /draws/{id}/spins (product prize)", lambda: call(*spin, **{"Idempotency-Key": "s1"}))
     measure("GET /draws/{id}", lambda: call("draws", "GET", f"/draws/d{run}", token=member))
+    checkout = {"memberId": member_id, "orderRef": f"po-{run}", "orderAmountFen": 10_000, "points": 500}
+    deduction = measure(
+        "POST /deductions",
+        lambda: call(
+            "deductions", "POST", "/deductions", checkout, service, **{"Idempotency-Key": f"d-{run}"}
+        ),
+    )
+    reverse = f"/deductions/{deduction['deductionId']}/reverse"
+    measure("POST /deductions/{id}/reverse", lambda: call("deductions", "POST", reverse, None, service))
+
+    def hot_list() -> Any:
+        event = http_event("GET", "/products", None, member, {"sort": "hot"}, {})
+        assert through_gateway(event) is None
+        return load_handler("catalog").lambda_handler(event, FakeContext())
+
+    time.sleep(1.1)  # past the local stack's 1 s cache of the week's counts: this request reads them
+    measure("GET /products?sort=hot (the week's counts read; then cached up to 5 s)", hot_list)
     time.sleep(3)  # the stream poller scores this member's earns
     measure(
         "GET /leaderboard (caller in the top ten)",

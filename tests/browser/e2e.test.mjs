@@ -262,6 +262,33 @@ test('a paid order cancelled owes its cash back until the console confirms the r
   await shot(admin, '12-console-audit-log');
 });
 
+test('a redemption waiting for review is rejected in the console and the member gets the points back', async () => {
+  const TV = `e2e-tv-${RUN}`;
+  const { token: adminToken } = await callApi('POST', '/auth/login', { code: `dev-admin:e2e-setup-${RUN}` });
+  await callApi('PUT', `/admin/products/${TV}`, {
+    name: 'E2E 审核电视 TV', category: 'e2e', type: 'PHYSICAL', pointsPrice: 1, cashPriceFen: 0, stock: 2, status: 'ON_SHELF', reviewRequired: true,
+  }, adminToken);
+  await member.reload();
+  const before = await memberBalance();
+  await member.click(`[data-sku="${TV}"] button`);
+  await member.waitForSelector('text=/兑换成功 Redeemed: order .* \\(PENDING_REVIEW\\)/');
+  const orderId = await member.getAttribute('#orders tr:has-text("审核电视") [data-order]', 'data-order');
+  assert.ok(orderId);
+
+  await consolePage('orders');
+  await admin.click('[role="tablist"] button[data-status="PENDING_REVIEW"]');
+  await admin.click(`tr:has-text("${orderId}") >> text=Reject…`);
+  const reject = admin.locator('form[data-route="POST /admin/orders/{orderId}/reject"]');
+  await reject.locator('input[name="reason"]').fill('地址无法核实 address not verified');
+  await reject.locator('button[type="submit"]').click();
+  await admin.waitForSelector(`text=${orderId} is now CANCELLED: points refunded`);
+  await shot(admin, '14-console-review-rejected');
+
+  await member.reload();
+  await member.waitForSelector(`[data-order-status="${orderId}"] .badge.CANCELLED`);
+  assert.equal(await memberBalance(), before);
+});
+
 test('an admin creates a service client, sees its secret once, and revokes it', async () => {
   await consolePage('clients');
   const form = admin.locator('form[data-route="POST /admin/clients"]');

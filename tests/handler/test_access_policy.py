@@ -7,7 +7,13 @@ from tests.conftest import ROOT, load_handler
 
 # The contract (API.md): who may call what.
 _PUBLIC = {"POST /auth/login", "POST /auth/token", "GET /openapi.json"}
-_SERVICE = {"POST /earn", "POST /earn/{eventId}/reverse", "POST /orders/{orderId}/payment"}
+_SERVICE = {
+    "POST /earn",
+    "POST /earn/{eventId}/reverse",
+    "POST /orders/{orderId}/payment",
+    "POST /deductions",
+    "POST /deductions/{deductionId}/reverse",
+}
 _ANY_ROLE = {
     "GET /products",
     "GET /products/{sku}",

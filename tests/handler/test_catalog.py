@@ -15,6 +15,7 @@ from tests.conftest import Invoke, Tokens
 VIEW_FIELDS = {
     *("sku", "name", "category", "type"),
     *("pointsPrice", "cashPriceFen", "stock", "minTier", "perMemberLimit"),
+    *("reviewRequired", "listPointsPrice", "redeemedLast7d"),  # spending beyond the catalog
 }
 
 
@@ -65,6 +66,7 @@ def test_admin_put_creates_then_updates_a_product(invoke: Invoke, tokens: Tokens
         "stock": 10,
         "minTier": "GOLD",
         "perMemberLimit": 2,
+        "reviewRequired": False,
         "status": "ON_SHELF",
     }
     # A second PUT replaces the fields, stock included; optional fields left out become null.
@@ -74,7 +76,9 @@ def test_admin_put_creates_then_updates_a_product(invoke: Invoke, tokens: Tokens
     assert status == 200
     status, shown = invoke("catalog", "GET", "/products/cup-1", token=tokens.member("alice"))
     assert status == 200
-    assert shown == {k: v for k, v in updated.items() if k != "status"}
+    # Members also see the usual price next to the price now, and the week's redemptions.
+    listed = {"listPointsPrice": updated["pointsPrice"], "redeemedLast7d": 0}
+    assert shown == {k: v for k, v in updated.items() if k != "status"} | listed
     assert shown["name"] == "Big Tea Cup" and shown["stock"] == 3 and shown["cashPriceFen"] == 990
     assert shown["minTier"] is None and shown["perMemberLimit"] is None
 
@@ -100,6 +104,7 @@ def test_put_requires_an_admin_token(invoke: Invoke, tokens: Tokens) -> None:
         ({"status": "SOLD"}, "status"),
         ({"category": "a#b"}, "category"),
         ({"perMemberLimit": 0}, "perMemberLimit"),
+        ({"reviewRequired": "yes"}, "reviewRequired"),
         ({"colour": "red"}, "colour"),
     ],
 )

@@ -208,3 +208,70 @@ def test_the_wake_up_reads_follow_the_members_who_became_dormant(
     assert (result["members"], result["woken"]) == (2, 2)
     # The job's own mark (GetItem + PutItem), 16 index shards, then one read and one write per member.
     assert dict(meter.calls) == {"GetItem": 3, "Query": 16, "TransactWriteItems": 2, "PutItem": 1}
+
+
+def test_a_deduction_reads_once_and_writes_once(invoke: Invoke, tokens: Tokens, meter: Meter) -> None:
+    """The account (one GetItem), then one transaction: account, SPEND entry, deduction, idempotency
+    record. A duplicate gets its first answer back from the cancelled transaction; a reversal reads the
+    deduction and the account and writes once; a repeated reversal only reads the deduction."""
+    tokens.member("alice")
+    shop = tokens.service()
+    earn = {"memberId": "alice", "eventId": "e1", "kind": "PURCHASE", "amountFen": 100_000}
+    assert invoke("earn", "POST", "/earn", earn, shop)[0] == 200
+    body = {"memberId": "alice", "orderRef": "po-1", "orderAmountFen": 2000, "points": 500}
+    headers = {"Idempotency-Key": "d1"}
+
+    meter.reset()
+    status, deduction = invoke("deductions", "POST", "/deductions", body, shop, headers=headers)
+    assert status == 201
+    assert dict(meter.calls) == {"GetItem": 1, "TransactWriteItems": 1}
+
+    meter.reset()
+    assert invoke("deductions", "POST", "/deductions", body, shop, headers=headers)[1] == deduction
+    assert dict(meter.calls) == {"GetItem": 1, "TransactWriteItems": 1}
+
+    path = f"/deductions/{deduction['deductionId']}/reverse"
+    meter.reset()
+    assert invoke("deductions", "POST", path, None, shop)[1]["status"] == "REVERSED"
+    assert dict(meter.calls) == {"GetItem": 2, "TransactWriteItems": 1}
+
+    meter.reset()
+    assert invoke("deductions", "POST", path, None, shop)[1]["status"] == "REVERSED"
+    assert dict(meter.calls) == {"GetItem": 1}
+
+
+def test_the_campaign_price_and_the_hot_list_add_no_round_trip_per_request(
+    invoke: Invoke, tokens: Tokens, meter: Meter
+) -> None:
+    """A redemption inside a points-inflation window stays 1 BatchGetItem + 1 transaction (the campaign
+    comes with the rules' cached query); the shelf reads the week's counts once per cache interval."""
+    alice, shop, ops = tokens.member("alice"), tokens.service(), tokens.admin()
+    product = {
+        "name": "Cup",
+        "category": "home",
+        "type": "PHYSICAL",
+        "pointsPrice": 100,
+        "cashPriceFen": 0,
+        "stock": 9,
+        "status": "ON_SHELF",
+    }
+    invoke("catalog", "PUT", "/admin/products/cup", product, ops)
+    window = {"startsAt": "2020-01-01T00:00:00+08:00", "endsAt": "2099-01-01T00:00:00+08:00"}
+    inflation = {"name": "积分膨胀", "multiplier": 2, **window, "kinds": ["REDEMPTION"]}
+    assert invoke("campaigns", "POST", "/admin/campaigns", inflation, ops)[0] == 201
+    earn = {"memberId": "alice", "eventId": "e1", "kind": "PURCHASE", "amountFen": 100_000}
+    assert invoke("earn", "POST", "/earn", earn, shop)[0] == 200  # rules and campaigns now cached
+
+    meter.reset()
+    headers = {"Idempotency-Key": "r1"}
+    order = invoke("redeem", "POST", "/redemptions", {"sku": "cup", "quantity": 1}, alice, headers=headers)[1]
+    assert order["pointsSpent"] == 50
+    assert dict(meter.calls) == {"BatchGetItem": 1, "TransactWriteItems": 1}
+
+    meter.reset()
+    assert invoke("catalog", "GET", "/products", token=alice, query={"sort": "hot"})[0] == 200
+    assert dict(meter.calls) == {"Query": 1, "BatchGetItem": 2}  # shelf keys; the week's counts; products
+
+    meter.reset()
+    assert invoke("catalog", "GET", "/products", token=alice)[1]["items"][0]["pointsPrice"] == 50
+    assert dict(meter.calls) == {"Query": 1, "BatchGetItem": 1}  # the counts come from the cache now

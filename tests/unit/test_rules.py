@@ -34,6 +34,8 @@ CONTRACT_DEFAULTS: dict[str, Any] = {
     "rateLimits": {"signIn": 10, "redemptions": 30, "claims": 10, "spins": 60},
     "risk": {"windowMinutes": 60, "maxNonPurchasePoints": 5000, "maxRedemptions": 100},
     "pendingDays": 0,  # purchase returns: points pending for that many business days
+    "deduction": {"pointsPerYuan": 100, "maxRatio": 0.5},  # points as cash at the checkout
+    "reviewAbovePoints": None,  # no redemption waits for review by its points alone
     "timeZone": "Asia/Shanghai",
 }
 
@@ -202,3 +204,19 @@ def test_wire_names_are_camel_case() -> None:
     assert set(dumped) == set(CONTRACT_DEFAULTS)
     assert not any("_" in key for key in dumped)
     assert set(dumped["tiers"][0]) == {"name", "threshold", "multiplier"}
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"deduction": {"pointsPerYuan": 0, "maxRatio": 0.5}}, "pointsPerYuan"),
+        ({"deduction": {"pointsPerYuan": 100, "maxRatio": 0}}, "maxRatio"),
+        ({"deduction": {"pointsPerYuan": 100, "maxRatio": 1.5}}, "maxRatio"),
+        ({"reviewAbovePoints": -1}, "reviewAbovePoints"),
+        ({"reviewAbovePoints": "100"}, "reviewAbovePoints"),
+    ],
+)
+def test_spending_fields_are_validated_naming_the_field(changes: dict[str, Any], field: str) -> None:
+    with pytest.raises(ValidationError) as raised:
+        Rules.model_validate(_doc(**changes))
+    assert field in str(raised.value)

@@ -161,3 +161,42 @@ def test_date_range_defaults_and_limits() -> None:
         date_range(date(2025, 2, 28), date(2026, 3, 1), today)  # 367 dates
     with pytest.raises(ValidationFailed, match=r"^from:"):
         date_range(date(2026, 3, 2), None, today)  # after today, the default `to`
+
+
+def _order_of(
+    sku: str, quantity: int, created_at: str = "2026-03-01T10:00:00+08:00", **more: Any
+) -> StreamChange:
+    n = next(_ids)
+    image = {"PK": f"ORDER#o{n}", "SK": "ORDER", "createdAt": created_at, "sku": sku, "quantity": quantity}
+    return StreamChange(f"ev{n}", f"{n:021d}", "INSERT", {"PK": image["PK"], "SK": "ORDER"}, image | more)
+
+
+def test_orders_add_their_units_to_their_sku_and_day_but_prizes_do_not() -> None:
+    changes = [
+        _order_of("cup", 2),
+        _order_of("cup", 1),
+        _order_of("pen", 3, "2026-03-02T00:00:01+08:00"),
+        _order_of("cup", 1, prizeRef="d1#p1#0"),  # won in a lucky draw, not redeemed
+    ]
+    found = [c for c in (contribution(change) for change in changes) if c is not None]
+    assert totals(found).units == {"2026-03-01": {"cup": 3}, "2026-03-02": {"pen": 3}}
+
+
+def test_days_with_units_take_one_more_item_each() -> None:
+    start = date(2026, 1, 1)
+    batch = [
+        Contribution(
+            f"ev{n}",
+            f"{n:021d}",
+            (start + timedelta(days=n)).isoformat(),
+            Counters(orders=1),
+            0,
+            (("cup", 1),),
+        )
+        for n in range(60)
+    ]
+    groups = chunks(batch)
+    assert [c for g in groups for c in g] == batch
+    # A marker, a day item and a units item per contribution, and the outstanding item.
+    assert all(3 * len(g) + 1 <= MAX_TRANSACTION_ITEMS for g in groups)
+    assert [len(g) for g in groups] == [33, 27]

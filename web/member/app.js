@@ -217,8 +217,10 @@ async function render() {
       h('h3', {}, '积分兑换 Catalog'),
       h('div', { class: 'grid', id: 'catalog' }, catalog.items.map((p) => h('div', { class: 'product', 'data-sku': p.sku },
         h('strong', {}, p.name),
-        h('span', { class: 'price' }, `${points(p.pointsPrice)} 积分`, p.cashPriceFen ? ` + ¥${(p.cashPriceFen / 100).toFixed(2)}` : ''),
-        h('span', { class: 'muted' }, `库存 ${points(p.stock)}${p.minTier ? ` · ${p.minTier}+` : ''}${p.perMemberLimit ? ` · limit ${p.perMemberLimit}` : ''}`),
+        h('span', { class: 'price' }, `${points(p.pointsPrice)} 积分`, p.cashPriceFen ? ` + ¥${(p.cashPriceFen / 100).toFixed(2)}` : '',
+          // 积分膨胀: a redemption campaign's price, with the usual one struck through.
+          p.listPointsPrice != null && p.listPointsPrice !== p.pointsPrice ? h('del', { class: 'muted', 'data-list-price': p.sku }, ` ${points(p.listPointsPrice)}`) : ''),
+        h('span', { class: 'muted' }, `${p.reviewRequired ? '需审核 reviewed · ' : ''}${p.redeemedLast7d ? `7日兑换 ${points(p.redeemedLast7d)} · ` : ''}库存 ${points(p.stock)}${p.minTier ? ` · ${p.minTier}+` : ''}${p.perMemberLimit ? ` · limit ${p.perMemberLimit}` : ''}`),
         h('button', {
           class: 'primary',
           onclick: () => act(`redeem:${p.sku}`, (key) => api.redeem({ sku: p.sku, quantity: 1 }, key), (o) => `兑换成功 Redeemed: order ${o.orderId} (${o.status})`),
@@ -231,7 +233,7 @@ async function render() {
         ['points', (o) => points(o.pointsSpent)],
         ['status', (o) => h('span', { class: 'order-status', 'data-order-status': o.orderId }, badge(o.status),
           o.cashRefund ? h('span', { class: 'muted', 'data-cash-refund': o.cashRefund.status }, ` 现金退款 cash ${yuan(o.cashRefund.amountFen)} ${o.cashRefund.status === 'DONE' ? '已退 refunded' : '退款中 being refunded'}`) : '')],
-        ['', (o) => (o.trackingNo ? `${o.carrier} ${o.trackingNo}` : o.voucherCode || (['CONFIRMED', 'PENDING_PAYMENT'].includes(o.status)
+        ['', (o) => (o.trackingNo ? `${o.carrier} ${o.trackingNo}` : o.voucherCode || (['CONFIRMED', 'PENDING_PAYMENT', 'PENDING_REVIEW'].includes(o.status)
           ? h('button', { onclick: () => act(`cancel:${o.orderId}`, () => api.cancelOrder(o.orderId), (c) => `已取消 Cancelled ${c.orderId}: points back${c.cashRefund ? `, cash ${yuan(c.cashRefund.amountFen)} to be refunded` : ''}`) }, '取消 Cancel')
           : ''))],
       ], orders.items, { empty: 'No orders yet.' })),

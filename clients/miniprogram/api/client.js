@@ -186,7 +186,7 @@ export function createClient({ baseUrl, wx, storageKey = STORAGE_KEY, timeoutMs 
     ledger: (page = {}) => call('GET', '/me/ledger', { query: page }),
     /** @returns {Promise<Schemas['SignInResultView']>} */
     signIn: () => call('POST', '/sign-in'),
-    /** @param {{category?: string, q?: string, limit?: number, cursor?: string}} [filter] @returns {Promise<Schemas['Page_ProductView_']>} */
+    /** @param {{category?: string, q?: string, sort?: 'hot', limit?: number, cursor?: string}} [filter] sort 'hot': most redeemed in the last 7 business days first @returns {Promise<Schemas['Page_ProductView_']>} */
     products: (filter = {}) => call('GET', '/products', { query: filter }),
     /**
      * @param {Schemas['RedeemBody']} body

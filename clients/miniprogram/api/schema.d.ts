@@ -237,7 +237,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Orders waiting to ship, or one member's
+         * Orders waiting to ship or for a review, or one member's
          * @description Give exactly one of `memberId` and `status` (neither or both: 400 VALIDATION_ERROR). Roles: admin.
          */
         get: operations["get_orders_admin_orders_get"];
@@ -263,6 +263,26 @@ export interface paths {
         get: operations["get_order_admin_orders__orderId__get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/orders/{orderId}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve an order under review (PENDING_REVIEW -> CONFIRMED)
+         * @description Roles: admin.
+         */
+        post: operations["post_approve_admin_orders__orderId__approve_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -303,6 +323,26 @@ export interface paths {
          * @description Roles: admin.
          */
         post: operations["post_complete_admin_orders__orderId__complete_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/orders/{orderId}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject an order under review: CANCELLED, points refunded, stock back
+         * @description Roles: admin.
+         */
+        post: operations["post_reject_admin_orders__orderId__reject_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -541,6 +581,46 @@ export interface paths {
         get: operations["get_campaigns_campaigns_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/deductions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pay part of a checkout with points (积分抵扣现金)
+         * @description Roles: service.
+         */
+        post: operations["post_deduction_deductions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/deductions/{deductionId}/reverse": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Give a deduction's points back into their original lots (once)
+         * @description Roles: service.
+         */
+        post: operations["post_reverse_deductions__deductionId__reverse_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -895,7 +975,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Products on the shelf, by category then sku
+         * Products on the shelf, by category then sku (or the hot list)
          * @description Roles: admin, member, service.
          */
         get: operations["get_products_products_get"];
@@ -1043,6 +1123,8 @@ export interface components {
             perMemberLimit: number | null;
             /** Pointsprice */
             pointsPrice: number;
+            /** Reviewrequired */
+            reviewRequired: boolean;
             /** Sku */
             sku: string;
             status: components["schemas"]["ShelfStatus"];
@@ -1253,6 +1335,72 @@ export interface components {
             reversed: number;
             /** Signins */
             signIns: number;
+        };
+        /** DeductionBody */
+        DeductionBody: {
+            /** Memberid */
+            memberId: string;
+            /**
+             * Orderamountfen
+             * @description the order's total
+             */
+            orderAmountFen: number;
+            /**
+             * Orderref
+             * @description the merchant's order
+             */
+            orderRef: string;
+            /**
+             * Points
+             * @description a whole number of yuan at the rules' deduction.pointsPerYuan, paying at most deduction.maxRatio of the order (409 DEDUCTION_LIMIT otherwise)
+             */
+            points: number;
+        };
+        /**
+         * DeductionPolicy
+         * @description Points as cash at the merchant's checkout: points per yuan of discount, and the most of an order
+         *     that points may pay.
+         */
+        DeductionPolicy: {
+            /**
+             * Maxratio
+             * @default 0.5
+             */
+            maxRatio: number;
+            /**
+             * Pointsperyuan
+             * @default 100
+             */
+            pointsPerYuan: number;
+        };
+        /** DeductionView */
+        DeductionView: {
+            /**
+             * Balance
+             * @description the member's balance after the deduction (after the reversal, once reversed)
+             */
+            balance: number;
+            /** Createdat */
+            createdAt: string;
+            /** Deductedfen */
+            deductedFen: number;
+            /** Deductionid */
+            deductionId: string;
+            /** Memberid */
+            memberId: string;
+            /** Orderamountfen */
+            orderAmountFen: number;
+            /** Orderref */
+            orderRef: string;
+            /** Pointsspent */
+            pointsSpent: number;
+            /** Reversedat */
+            reversedAt: string | null;
+            /**
+             * Status
+             * @description DEDUCTED or REVERSED
+             */
+            status: string;
         };
         /** DrawBody */
         DrawBody: {
@@ -1684,6 +1832,12 @@ export interface components {
             perMemberLimit?: number | null;
             /** Pointsprice */
             pointsPrice: number;
+            /**
+             * Reviewrequired
+             * @description redemptions wait for an admin's review (PENDING_REVIEW)
+             * @default false
+             */
+            reviewRequired: boolean;
             status: components["schemas"]["ShelfStatus"];
             /** Stock */
             stock: number;
@@ -1700,14 +1854,29 @@ export interface components {
             cashPriceFen: number;
             /** Category */
             category: string;
+            /**
+             * Listpointsprice
+             * @description the usual price, outside any redemption campaign
+             */
+            listPointsPrice: number;
             /** Mintier */
             minTier: string | null;
             /** Name */
             name: string;
             /** Permemberlimit */
             perMemberLimit: number | null;
-            /** Pointsprice */
+            /**
+             * Pointsprice
+             * @description what a redemption costs now (a redemption campaign's price)
+             */
             pointsPrice: number;
+            /**
+             * Redeemedlast7D
+             * @description units redeemed in the last 7 business days
+             */
+            redeemedLast7d: number;
+            /** Reviewrequired */
+            reviewRequired: boolean;
             /** Sku */
             sku: string;
             /** Stock */
@@ -1784,6 +1953,14 @@ export interface components {
             quantity: number;
             /** Sku */
             sku: string;
+        };
+        /** RejectBody */
+        RejectBody: {
+            /**
+             * Reason
+             * @description why: recorded in the audit log
+             */
+            reason: string;
         };
         /** ResponseValidationError */
         ResponseValidationError: {
@@ -1904,6 +2081,7 @@ export interface components {
             };
             /** Dailycap */
             dailyCap: number;
+            deduction: components["schemas"]["DeductionPolicy"];
             /** Dormantdays */
             dormantDays: number;
             /** Expiry */
@@ -1919,6 +2097,8 @@ export interface components {
             referralReward: number;
             /** Reminderdays */
             reminderDays: number;
+            /** Reviewabovepoints */
+            reviewAbovePoints: number | null;
             risk: components["schemas"]["RiskPolicy"];
             /** Signinrewards */
             signInRewards: number[];
@@ -1953,6 +2133,7 @@ export interface components {
              * @default 500
              */
             dailyCap: number;
+            deduction?: components["schemas"]["DeductionPolicy"];
             /**
              * Dormantdays
              * @default 90
@@ -1986,6 +2167,8 @@ export interface components {
              * @default 7
              */
             reminderDays: number;
+            /** Reviewabovepoints */
+            reviewAbovePoints?: number | null;
             risk?: components["schemas"]["RiskPolicy"];
             /**
              * Signinrewards
@@ -2357,7 +2540,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2366,7 +2549,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2437,7 +2620,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2446,7 +2629,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2518,7 +2701,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2527,7 +2710,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2598,7 +2781,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2607,7 +2790,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2677,7 +2860,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2686,7 +2869,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2760,7 +2943,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2769,7 +2952,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2840,7 +3023,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2849,7 +3032,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2919,7 +3102,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2928,7 +3111,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3005,7 +3188,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3014,7 +3197,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3088,7 +3271,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3097,7 +3280,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3172,7 +3355,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3181,7 +3364,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3255,7 +3438,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3264,7 +3447,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3291,8 +3474,8 @@ export interface operations {
             query?: {
                 /** @description this member's orders */
                 memberId?: string | null;
-                /** @description CONFIRMED: physical orders waiting to ship, oldest first */
-                status?: "CONFIRMED" | null;
+                /** @description CONFIRMED: physical orders waiting to ship; PENDING_REVIEW: orders waiting for a review; oldest first */
+                status?: ("CONFIRMED" | "PENDING_REVIEW") | null;
                 /** @description page size, 1 to 100 */
                 limit?: number;
                 /** @description opaque cursor from a previous page */
@@ -3340,7 +3523,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3349,7 +3532,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3419,7 +3602,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3428,7 +3611,86 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description busy (contention or throttling outlasted the function's retries): CONTENTION, UPSTREAM_UNAVAILABLE; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_approve_admin_orders__orderId__approve_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description letters, digits, '.', '_' or '-', at most 64 */
+                orderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminOrderView"];
+                };
+            };
+            /** @description the request is invalid (the message names the field): IDEMPOTENCY_KEY_REQUIRED, VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description missing, invalid or expired token: INVALID_CLIENT, INVALID_CODE, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not allowed: ACCOUNT_FROZEN, FORBIDDEN, TIER_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3502,7 +3764,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3511,7 +3773,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3581,7 +3843,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3590,7 +3852,90 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description busy (contention or throttling outlasted the function's retries): CONTENTION, UPSTREAM_UNAVAILABLE; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_reject_admin_orders__orderId__reject_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description letters, digits, '.', '_' or '-', at most 64 */
+                orderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RejectBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminOrderView"];
+                };
+            };
+            /** @description the request is invalid (the message names the field): IDEMPOTENCY_KEY_REQUIRED, VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description missing, invalid or expired token: INVALID_CLIENT, INVALID_CODE, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not allowed: ACCOUNT_FROZEN, FORBIDDEN, TIER_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3664,7 +4009,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3673,7 +4018,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3747,7 +4092,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3756,7 +4101,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3830,7 +4175,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3839,7 +4184,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3911,7 +4256,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3920,7 +4265,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3987,7 +4332,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3996,7 +4341,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4067,7 +4412,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4076,7 +4421,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4143,7 +4488,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4152,7 +4497,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4224,7 +4569,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4233,7 +4578,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4305,7 +4650,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4314,7 +4659,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4388,7 +4733,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4397,7 +4742,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4459,7 +4804,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4468,7 +4813,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4530,7 +4875,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4539,7 +4884,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4611,7 +4956,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4620,7 +4965,169 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description busy (contention or throttling outlasted the function's retries): CONTENTION, UPSTREAM_UNAVAILABLE; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_deduction_deductions_post: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description same key + same body replays the first answer; another body is 409 */
+                "Idempotency-Key": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeductionBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeductionView"];
+                };
+            };
+            /** @description the request is invalid (the message names the field): IDEMPOTENCY_KEY_REQUIRED, VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description missing, invalid or expired token: INVALID_CLIENT, INVALID_CODE, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not allowed: ACCOUNT_FROZEN, FORBIDDEN, TIER_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description busy (contention or throttling outlasted the function's retries): CONTENTION, UPSTREAM_UNAVAILABLE; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    post_reverse_deductions__deductionId__reverse_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description letters, digits, '.', '_' or '-', at most 64 */
+                deductionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeductionView"];
+                };
+            };
+            /** @description the request is invalid (the message names the field): IDEMPOTENCY_KEY_REQUIRED, VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description missing, invalid or expired token: INVALID_CLIENT, INVALID_CODE, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not allowed: ACCOUNT_FROZEN, FORBIDDEN, TIER_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4692,7 +5199,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4701,7 +5208,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4771,7 +5278,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4780,7 +5287,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4853,7 +5360,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4862,7 +5369,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4944,7 +5451,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4953,7 +5460,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5027,7 +5534,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5036,7 +5543,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5108,7 +5615,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5117,7 +5624,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5190,7 +5697,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5199,7 +5706,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5280,7 +5787,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5289,7 +5796,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5359,7 +5866,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5368,7 +5875,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5435,7 +5942,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5444,7 +5951,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5516,7 +6023,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5525,7 +6032,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5597,7 +6104,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5606,7 +6113,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5678,7 +6185,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5687,7 +6194,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5759,7 +6266,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5768,7 +6275,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5838,7 +6345,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5847,7 +6354,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5917,7 +6424,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5926,7 +6433,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6000,7 +6507,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6009,7 +6516,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6038,6 +6545,8 @@ export interface operations {
                 category?: string | null;
                 /** @description text in the name, any case */
                 q?: string | null;
+                /** @description hot: most units redeemed in the last 7 business days first (see redeemedLast7d) */
+                sort?: "hot" | null;
                 /** @description page size, 1 to 100 */
                 limit?: number;
                 /** @description opaque cursor from a previous page */
@@ -6085,7 +6594,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6094,7 +6603,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6164,7 +6673,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6173,7 +6682,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6247,7 +6756,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6256,7 +6765,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6334,7 +6843,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6343,7 +6852,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -3,7 +3,8 @@
 An order sits on the sparse DueIndex while something is due about it: unpaid (`PAYMENT#<n>`, by
 payment deadline, for the timeout job), confirmed physical goods waiting to ship (`SHIP#<n>`, by
 creation, the fulfilment queue), or cancelled after its cash was paid, until the payment side confirms
-the cash went back (`REFUND#<n>`, by creation). Each is sharded over a few partition keys so no index
+the cash went back (`REFUND#<n>`, by creation), or waiting for an admin's review (`REVIEW#<n>`, by
+creation). Each is sharded over a few partition keys so no index
 partition is hot.
 """
 
@@ -22,6 +23,7 @@ from mall.domain.orders import CashRefund, Order, OrderStatus, RefundStatus
 
 QUEUE_SHARDS = 4
 PAYMENT_QUEUE, SHIP_QUEUE, REFUND_QUEUE = "PAYMENT", "SHIP", "REFUND"
+REVIEW_QUEUE = "REVIEW"
 
 
 class OrderItem(Item):
@@ -55,6 +57,7 @@ class OrderItem(Item):
     cash_refund_status = UnicodeAttribute(attr_name="cashRefundStatus", null=True)
     refund_id = UnicodeAttribute(attr_name="refundId", null=True)
     prize_ref = UnicodeAttribute(attr_name="prizeRef", null=True)
+    review = BooleanAttribute(attr_name="reviewRequired", default=False)
     due_pk = UnicodeAttribute(attr_name="DUE_PK", null=True)
     due_sk = UnicodeAttribute(attr_name="DUE_SK", null=True)
 
@@ -78,6 +81,8 @@ def _queue_keys(order: Order) -> tuple[str | None, str | None]:
     if order.status is OrderStatus.CONFIRMED and order.product_type == "PHYSICAL":
         # Order ids begin with their creation time in milliseconds: oldest first, to the millisecond.
         return _shard(SHIP_QUEUE, order.order_id), order.order_id
+    if order.status is OrderStatus.PENDING_REVIEW:
+        return _shard(REVIEW_QUEUE, order.order_id), order.order_id
     if order.cash_refund is not None and order.cash_refund.status is RefundStatus.PENDING:
         return _shard(REFUND_QUEUE, order.order_id), order.order_id
     return None, None
@@ -116,6 +121,7 @@ def order_item(order: Order) -> OrderItem:
         cash_refund_fen=owed.amount_fen if owed else None,
         cash_refund_status=owed.status.value if owed else None,
         refund_id=owed.refund_id if owed else None,
+        review=order.review,
         due_pk=due_pk,
         due_sk=due_sk,
     )
@@ -145,6 +151,7 @@ def to_order(item: OrderItem) -> Order:
         prize_ref=item.prize_ref,
         cancel_reason=item.cancel_reason,
         cash_refund=_cash_refund(item),
+        review=bool(item.review),
     )
 
 

@@ -14,6 +14,7 @@ from mall.data.order_items import (
     PAYMENT_QUEUE,
     QUEUE_SHARDS,
     REFUND_QUEUE,
+    REVIEW_QUEUE,
     SHIP_QUEUE,
     OrderItem,
     new_order,
@@ -147,9 +148,20 @@ def _stock_back(order: Order) -> Transaction:
     return back
 
 
-def commit_cancel(order: Order, cancelled: Order, change: Change, zone: ZoneInfo, at: datetime) -> None:
-    """Refund, order CANCELLED (only from the status read) and the stock back, in one transaction."""
-    write_change(change, zone, _transition(order, cancelled, at).extend(_stock_back(order)))
+def commit_cancel(
+    order: Order,
+    cancelled: Order,
+    change: Change,
+    zone: ZoneInfo,
+    at: datetime,
+    also: Transaction | None = None,
+) -> None:
+    """Refund, order CANCELLED (only from the status read), the stock back and `also` (an admin's audit
+    entry), in one transaction."""
+    parts = _transition(order, cancelled, at).extend(_stock_back(order))
+    if also is not None:
+        parts.extend(also)
+    write_change(change, zone, parts)
 
 
 def member_orders(member_id: str, limit: int, start: str | None) -> tuple[list[Order], str | None]:
@@ -181,6 +193,12 @@ def waiting_to_ship(limit: int, start: str | None) -> tuple[list[Order], str | N
     """Confirmed physical orders, oldest first."""
     orders, position = _queued(SHIP_QUEUE, limit, start)
     return [o for o in orders if o.status is OrderStatus.CONFIRMED], position
+
+
+def pending_review(limit: int, start: str | None) -> tuple[list[Order], str | None]:
+    """Orders waiting for an admin's review, oldest first."""
+    orders, position = _queued(REVIEW_QUEUE, limit, start)
+    return [o for o in orders if o.status is OrderStatus.PENDING_REVIEW], position
 
 
 def pending_cash_refunds(limit: int, start: str | None) -> tuple[list[Order], str | None]:

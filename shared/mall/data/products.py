@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.attributes import UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, UnicodeAttribute
 
 from mall.data import dynamo
 from mall.data.dynamo import IntegerAttribute, Item, Key, Raw
@@ -24,6 +24,7 @@ _CATALOG_FIELDS = (
     "status",
     "min_tier",
     "per_member_limit",
+    "review_required",
     "updated_at",
     "shelf_pk",
     "shelf_sk",
@@ -45,6 +46,7 @@ class ProductItem(Item):
     status = UnicodeAttribute()
     min_tier = UnicodeAttribute(attr_name="minTier", null=True)
     per_member_limit = IntegerAttribute(attr_name="perMemberLimit", null=True)
+    review_required = BooleanAttribute(attr_name="reviewRequired", null=True)  # absent: no review
     updated_at = UnicodeAttribute(attr_name="updatedAt", null=True)
     shelf_pk = UnicodeAttribute(attr_name="SHELF_PK", null=True)
     shelf_sk = UnicodeAttribute(attr_name="SHELF_SK", null=True)
@@ -70,6 +72,7 @@ def to_product(item: ProductItem) -> Product:
         status=ShelfStatus(item.status),
         min_tier=item.min_tier,
         per_member_limit=item.per_member_limit,
+        review_required=bool(item.review_required),
     )
 
 
@@ -92,6 +95,7 @@ def _catalog_item(product: Product, updated_at: str | None) -> ProductItem:
         status=product.status.value,
         min_tier=product.min_tier,
         per_member_limit=product.per_member_limit,
+        review_required=True if product.review_required else None,
         updated_at=updated_at,
         # Sparse index: only products on the shelf carry its keys.
         shelf_pk=SHELF_PK if on_shelf else None,
@@ -176,6 +180,33 @@ def shelf_page(
         if (product := products.get(_sku_of(str(k["PK"])))) is not None and product.on_shelf
     ]
     return entries, next_position
+
+
+def shelf_positions(category: str | None) -> list[str]:
+    """Every shelf position (`<category>#<sku>`), of one category or all: the keys-only index read to
+    the end (a few thousand products fit one page), for orders other than the index's own."""
+    request: dict[str, Any] = {
+        "TableName": dynamo.table(),
+        "IndexName": SHELF_INDEX,
+        "KeyConditionExpression": "SHELF_PK = :shelf",
+        "ExpressionAttributeValues": {":shelf": {"S": SHELF_PK}},
+        "ProjectionExpression": "SHELF_SK",
+    }
+    if category:
+        request["KeyConditionExpression"] += " AND begins_with(SHELF_SK, :prefix)"
+        request["ExpressionAttributeValues"][":prefix"] = {"S": f"{category}#"}
+    positions: list[str] = []
+    while True:
+        response = dynamo.client().query(**request)
+        positions.extend(str(raw["SHELF_SK"]["S"]) for raw in response.get("Items", []))
+        if "LastEvaluatedKey" not in response:
+            return positions
+        request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+def sku_at(position: str) -> str:
+    """The sku of a shelf position (neither category nor sku may contain '#')."""
+    return position.rsplit("#", 1)[-1]
 
 
 def take_stock(sku: str, quantity: int) -> Transaction:

@@ -66,6 +66,18 @@ def boost(
     return max((c.multiplier for c in campaigns if c.applies(wanted, at, category)), default=NO_BOOST)
 
 
+def redemption_price(
+    points_price: int, campaigns: Iterable[Campaign], at: datetime, category: str | None
+) -> int:
+    """积分膨胀: the points price inside a REDEMPTION campaign for `category`, divided by the highest
+    multiplier in force, rounded up (so a priced product never becomes free)."""
+    multiplier = boost(campaigns, CampaignKind.REDEMPTION, at, category)
+    if multiplier == NO_BOOST or points_price == 0:
+        return points_price
+    lowered = Fraction(points_price) / multiplier
+    return -(-lowered.numerator // lowered.denominator)
+
+
 def current_and_upcoming(campaigns: Iterable[Campaign], now: datetime) -> list[Campaign]:
     """What GET /campaigns lists: campaigns not yet ended, soonest start first."""
     live = (c for c in campaigns if c.status(now) is not CampaignStatus.ENDED)

@@ -18,13 +18,16 @@ _VOUCHER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O/1/I: codes are 
 
 class OrderStatus(StrEnum):
     PENDING_PAYMENT = "PENDING_PAYMENT"
+    PENDING_REVIEW = "PENDING_REVIEW"  # points (and any cash) taken, waiting for an admin's approval
     CONFIRMED = "CONFIRMED"
     SHIPPED = "SHIPPED"
     COMPLETED = "COMPLETED"
     CANCELLED = "CANCELLED"
 
 
-CANCELLABLE = (OrderStatus.PENDING_PAYMENT, OrderStatus.CONFIRMED)
+# A member may withdraw an order under review too: nothing has been shipped.
+CANCELLABLE = (OrderStatus.PENDING_PAYMENT, OrderStatus.PENDING_REVIEW, OrderStatus.CONFIRMED)
+REJECTED = "REVIEW_REJECTED"
 
 
 class RefundStatus(StrEnum):
@@ -66,6 +69,7 @@ class Order:
     prize_ref: str | None = None  # "<drawId>#<prizeId>#<shard>" for a prize: a cancel returns the unit there
     cancel_reason: str | None = None
     cash_refund: CashRefund | None = None
+    review: bool = False  # waits for an admin's review before it is confirmed (after payment, if any)
 
     def overdue(self, now: datetime) -> bool:
         return (
@@ -85,14 +89,37 @@ def voucher_code() -> str:
     return "-".join(symbols[i : i + 4] for i in range(0, 16, 4))
 
 
-def initial_status(product_type: str, cash_due_fen: int) -> OrderStatus:
+def initial_status(product_type: str, cash_due_fen: int, review: bool = False) -> OrderStatus:
+    """Unpaid first if there is cash to pay; then under review if it needs one; then confirmed (or, for
+    a virtual product, completed at once)."""
     if cash_due_fen > 0:
         return OrderStatus.PENDING_PAYMENT
+    return paid_status(product_type, review)
+
+
+def paid_status(product_type: str, review: bool = False) -> OrderStatus:
+    if review:
+        return OrderStatus.PENDING_REVIEW
     return OrderStatus.COMPLETED if product_type == "VIRTUAL" else OrderStatus.CONFIRMED
 
 
-def paid_status(product_type: str) -> OrderStatus:
-    return OrderStatus.COMPLETED if product_type == "VIRTUAL" else OrderStatus.CONFIRMED
+def needs_review(points: int, review_required: bool, review_above_points: int | None) -> bool:
+    """The product says so, or the redemption costs more than the rules' threshold."""
+    return review_required or (review_above_points is not None and points > review_above_points)
+
+
+def approved(order: Order) -> Order:
+    """An admin approved the order under review: confirmed (a virtual product completes, with its voucher)."""
+    if order.status is not OrderStatus.PENDING_REVIEW:
+        raise InvalidStatus(f"cannot approve an order that is {order.status.value}")
+    status = paid_status(order.product_type)
+    voucher = voucher_code() if status is OrderStatus.COMPLETED else order.voucher_code
+    return replace(order, status=status, voucher_code=voucher)
+
+
+def ensure_under_review(order: Order) -> None:
+    if order.status is not OrderStatus.PENDING_REVIEW:
+        raise InvalidStatus(f"cannot reject an order that is {order.status.value}")
 
 
 def ensure_cancellable(order: Order) -> None:

@@ -9,7 +9,14 @@ from mall.domain.account import Account, Change, debit, ensure_active, settle_ex
 from mall.domain.calendar import business_day
 from mall.domain.catalog import Product
 from mall.domain.journey import active
-from mall.domain.orders import PAYMENT_WINDOW, Order, initial_status, new_order_id, voucher_code
+from mall.domain.orders import (
+    PAYMENT_WINDOW,
+    Order,
+    initial_status,
+    needs_review,
+    new_order_id,
+    voucher_code,
+)
 from mall.domain.rules import Rules
 from mall.errors import LimitReached, OutOfStock, ProductNotFound, TierRequired
 
@@ -43,7 +50,8 @@ def redeem(
     rules: Rules,
     at: datetime,
 ) -> Redemption:
-    """`already_redeemed`: units of this product the member holds against its per-member limit."""
+    """`already_redeemed`: units of this product the member holds against its per-member limit;
+    `product` at its price now (a redemption campaign's, `catalog.priced`)."""
     ensure_active(account)
     product = check_product(product, tier_points(account, rules, business_day(at, rules.zone)), rules)
     if product.per_member_limit is not None and already_redeemed + quantity > product.per_member_limit:
@@ -57,7 +65,8 @@ def redeem(
     entry = debit(change, points, at, today, source="REDEMPTION", ref=f"ORDER#{order_id}", note=product.name)
     active(change, today)
     cash = product.cash_price_fen * quantity
-    status = initial_status(product.type.value, cash)
+    review = needs_review(points, product.review_required, rules.review_above_points)
+    status = initial_status(product.type.value, cash, review)
     order = Order(
         order_id=order_id,
         member_id=account.member_id,
@@ -74,5 +83,6 @@ def redeem(
         address=address,
         voucher_code=voucher_code() if status.value == "COMPLETED" else None,
         payment_due_at=(at + PAYMENT_WINDOW).astimezone(rules.zone) if cash > 0 else None,
+        review=review,
     )
     return Redemption(change, order, product.per_member_limit)

@@ -56,6 +56,14 @@ class RiskPolicy(CamelModel):
     max_redemptions: int = Field(default=100, ge=0, le=1_000_000)
 
 
+class DeductionPolicy(CamelModel):
+    """Points as cash at the merchant's checkout: points per yuan of discount, and the most of an order
+    that points may pay."""
+
+    points_per_yuan: int = Field(default=100, ge=1, le=1_000_000)
+    max_ratio: float = Field(default=0.5, gt=0, le=1)
+
+
 class Rules(CamelModel):
     """The rules document. Besides each field's own bounds: the first tier's threshold is 0, thresholds
     strictly ascend, tier names are unique, and pendingDays is at most a rolling expiry's days."""
@@ -96,6 +104,9 @@ class Rules(CamelModel):
     risk: RiskPolicy = Field(default_factory=RiskPolicy)
     # Business days purchase points stay pending (the return window): not spendable, not toward tiers.
     pending_days: int = Field(default=0, ge=0, le=365)
+    deduction: DeductionPolicy = Field(default_factory=DeductionPolicy)
+    # A redemption costing more points than this waits for an admin's review (null: none does).
+    review_above_points: int | None = Field(default=None, ge=0, le=1_000_000_000)
     time_zone: str = Field(
         default="Asia/Shanghai",
         description="an IANA time-zone name (the pinned tzdata package's list)",

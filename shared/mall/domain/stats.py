@@ -5,13 +5,15 @@ item, the counters it moves (`issued` = Σ EARN deltas, `redeemed` = Σ −SPEND
 `refunded` = Σ REFUND, `signIns` = EARN entries with source SIGN_IN, `orders` = orders created that
 business day, `reversed` = Σ −REVERSE: points of refunded purchases taken off balances) and how it
 changes the points all members hold (Σ every delta, whatever its type). Pending purchase points are
-not issued until their EARN entry is written, the day they become spendable.
+not issued until their EARN entry is written, the day they become spendable. A new order also adds its
+units to its product's count of the day (the hot list: units redeemed per sku and business day; prizes
+of a lucky draw are won, not redeemed, and do not count).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from typing import Any
 
@@ -83,12 +85,14 @@ class Contribution:
     day: str
     counters: Counters
     points: int
+    units: tuple[tuple[str, int], ...] = ()  # (sku, units) an order redeemed
 
 
 @dataclass(frozen=True)
 class Totals:
     days: dict[str, Counters]
     points: int
+    units: dict[str, dict[str, int]] = field(default_factory=dict)  # day -> sku -> units redeemed
 
 
 class MalformedRecord(ValueError):
@@ -115,16 +119,18 @@ def contribution(change: StreamChange) -> Contribution | None:
     image = change.new_image
     if not image:
         raise MalformedRecord(f"{change.record_id}: an INSERT without its new image")
+    units: tuple[tuple[str, int], ...] = ()
     try:
         if is_ledger_entry(change.keys):
             day, counters, points = _ledger(image)
         else:
             day, counters, points = _order(image)
+            units = _units(image)
     except (KeyError, TypeError, ValueError) as exc:
         raise MalformedRecord(f"{change.record_id}: {exc!r}") from exc
     if counters.is_zero and points == 0:
         return None
-    return Contribution(change.record_id, change.sequence, day, counters, points)
+    return Contribution(change.record_id, change.sequence, day, counters, points, units)
 
 
 def _ledger(image: Mapping[str, Any]) -> tuple[str, Counters, int]:
@@ -152,13 +158,26 @@ def _order(image: Mapping[str, Any]) -> tuple[str, Counters, int]:
     return day, Counters(orders=1), 0
 
 
+def _units(image: Mapping[str, Any]) -> tuple[tuple[str, int], ...]:
+    """The units an order redeemed: none for a lucky draw's prize."""
+    if image.get("prizeRef") or image.get("sku") is None:
+        return ()
+    quantity = int(image.get("quantity") or 0)
+    return ((str(image["sku"]), quantity),) if quantity > 0 else ()
+
+
 def totals(contributions: Iterable[Contribution]) -> Totals:
     days: dict[str, Counters] = {}
+    units: dict[str, dict[str, int]] = {}
     points = 0
     for c in contributions:
         days[c.day] = days.get(c.day, Counters()) + c.counters
         points += c.points
-    return Totals({day: counters for day, counters in days.items() if not counters.is_zero}, points)
+        for sku, count in c.units:
+            by_sku = units.setdefault(c.day, {})
+            by_sku[sku] = by_sku.get(sku, 0) + count
+    kept = {day: counters for day, counters in days.items() if not counters.is_zero}
+    return Totals(kept, points, units)
 
 
 def unique(contributions: Iterable[Contribution]) -> list[Contribution]:
@@ -172,18 +191,21 @@ def unique(contributions: Iterable[Contribution]) -> list[Contribution]:
 def chunks(
     contributions: list[Contribution], max_items: int = MAX_TRANSACTION_ITEMS
 ) -> list[list[Contribution]]:
-    """Consecutive groups whose transaction (a marker each, one item per day, the outstanding item)
-    stays within `max_items`; stream order is kept so a failed group can be retried from its start."""
+    """Consecutive groups whose transaction (a marker each, one item per day, one more per day with units
+    redeemed, the outstanding item) stays within `max_items`; stream order is kept so a failed group
+    can be retried from its start."""
     groups: list[list[Contribution]] = []
     current: list[Contribution] = []
     days: set[str] = set()
+    unit_days: set[str] = set()
     for c in contributions:
         new_days = days | {c.day}
-        if current and len(current) + 1 + len(new_days) + 1 > max_items:
+        new_unit_days = unit_days | ({c.day} if c.units else set())
+        if current and len(current) + 1 + len(new_days) + len(new_unit_days) + 1 > max_items:
             groups.append(current)
-            current, new_days = [], {c.day}
+            current, new_days, new_unit_days = [], {c.day}, ({c.day} if c.units else set())
         current.append(c)
-        days = new_days
+        days, unit_days = new_days, new_unit_days
     if current:
         groups.append(current)
     return groups

@@ -11,11 +11,14 @@ from mall.data import audit, orders, rules_store
 from mall.data.retry import until_decided
 from mall.domain.audit import Action, Actor, entry, fields_of
 from mall.domain.orders import (
+    REJECTED,
     Order,
     OrderStatus,
+    approved,
     cancellation,
     cash_owed,
     cash_refunded,
+    ensure_under_review,
     next_fulfilment_status,
     paid_status,
     voucher_code,
@@ -59,18 +62,25 @@ def waiting_to_ship(limit: int, start: str | None) -> tuple[list[Order], str | N
 
 
 def _cancel(
-    order_id: str, member_id: str | None = None, reason: str = "MEMBER", known: Order | None = None
+    order_id: str,
+    member_id: str | None = None,
+    reason: str = "MEMBER",
+    known: Order | None = None,
+    rejected_by: Actor | None = None,
 ) -> Order:
     """Points back into their original lots (REFUND), stock and the member's limit back, and the cash
     owed back recorded if it was paid, in one transaction conditioned on the status the order was read
     in: a payment that lands first makes this re-read and record the refund; one that lands after finds
-    the order cancelled and is refused. The timeout cancels only what is still unpaid and overdue."""
+    the order cancelled and is refused. The timeout cancels only what is still unpaid and overdue; an
+    admin's rejection only what is still under review (audited in the same transaction)."""
     first = [known] if known else []  # an order just read serves the first attempt; a retry re-reads
 
     def attempt() -> Order:
         order = first.pop() if first else orders.get(order_id)
         if order is None or (member_id is not None and order.member_id != member_id):
             raise OrderNotFound("no such order")
+        if rejected_by is not None:
+            ensure_under_review(order)
         account = load_existing(order.member_id)
         rules, now = rules_store.current(), clock.now()
         if reason == TIMEOUT and not order.overdue(now):
@@ -79,7 +89,20 @@ def _cancel(
         cancelled = replace(
             order, status=OrderStatus.CANCELLED, cancel_reason=reason, cash_refund=cash_owed(order)
         )
-        orders.commit_cancel(order, cancelled, change, rules.zone, now)
+        record = None
+        if rejected_by is not None:
+            record = audit.record(
+                entry(
+                    Action.ORDER_REJECTED,
+                    rejected_by,
+                    f"order:{order_id}",
+                    now,
+                    member_id=order.member_id,
+                    before={"status": order.status.value},
+                    after={"status": cancelled.status.value, "reason": reason},
+                )
+            )
+        orders.commit_cancel(order, cancelled, change, rules.zone, now, record)
         return cancelled
 
     return until_decided(attempt)
@@ -97,7 +120,7 @@ def pay(order_id: str, transaction_id: str) -> Order:
             if order.transaction_id == transaction_id and order.status is not OrderStatus.CANCELLED:
                 return order  # the same payment reported again
             raise NotPayable(f"order is {order.status.value}")
-        status = paid_status(order.product_type)
+        status = paid_status(order.product_type, order.review)
         voucher = voucher_code() if status is OrderStatus.COMPLETED else None
         paid = replace(order, status=status, transaction_id=transaction_id, voucher_code=voucher)
         # LostRace if it changed under us (paid or timed out): read again and answer from its state.
@@ -134,6 +157,38 @@ def fulfil(
         return moved
 
     return until_decided(attempt)
+
+
+def pending_review(limit: int, start: str | None) -> tuple[list[Order], str | None]:
+    """The review queue: orders waiting for an admin's approval, oldest first (a query of the queue)."""
+    return orders.pending_review(limit, start)
+
+
+def approve(order_id: str, by: Actor) -> Order:
+    """Admin: PENDING_REVIEW -> CONFIRMED (a virtual product completes, with its voucher), audited."""
+
+    def attempt() -> Order:
+        order = _order(order_id)
+        moved, now = approved(order), clock.now()
+        record = entry(
+            Action.ORDER_APPROVED,
+            by,
+            f"order:{order_id}",
+            now,
+            member_id=order.member_id,
+            before={"status": order.status.value},
+            after={"status": moved.status.value},
+        )
+        orders.commit_transition(order, moved, now, audit.record(record))
+        return moved
+
+    return until_decided(attempt)
+
+
+def reject(order_id: str, reason: str, by: Actor) -> Order:
+    """Admin: PENDING_REVIEW -> CANCELLED, points refunded into their lots and the stock back (the
+    member's cancellation, conditioned on the order still being under review), audited."""
+    return _cancel(order_id, reason=f"{REJECTED}: {reason}", rejected_by=by)
 
 
 def cash_refunds_pending(limit: int, start: str | None) -> tuple[list[Order], str | None]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mall import clock
-from mall.data import idempotency, order_items, orders, rules_store
+from mall.data import campaigns, idempotency, order_items, orders, rules_store
+from mall.domain.catalog import priced
 from mall.domain.orders import Order
 from mall.domain.redemption import redeem as decide
 from mall.domain.risk import observe
@@ -39,10 +40,12 @@ def redeem(request: RedeemRequest) -> Order:
             raise MemberNotFound("no account")
         rules, now = rules_store.current(), clock.now()
         account = rate_limits.count(reads.account, Limited.REDEMPTIONS, rules, now)
+        # A redemption campaign's price, from the cached campaign list (no read of its own).
+        product = priced(reads.product, campaigns.current(), now) if reads.product else None
         with rate_limits.charged(account):
             redemption = decide(
                 account,
-                reads.product,
+                product,
                 reads.already_redeemed,
                 request.quantity,
                 request.address,

@@ -1,10 +1,12 @@
-// Orders: the fulfilment queue (confirmed orders waiting to ship), shipping and completing, cash refunds.
+// Orders: the fulfilment queue (confirmed orders waiting to ship), shipping and completing, the review
+// queue (approve or reject high-value redemptions), cash refunds.
 import { actionForm } from '../lib/action-form.js';
 import { badge, h, noticeArea, points, table, when, yuan } from '../lib/dom.js';
 import { newKey } from '../lib/api.js';
 import { hasRoute } from '../lib/openapi.js';
 
 const STATUSES = ['CONFIRMED', 'SHIPPED', 'PENDING_PAYMENT', 'COMPLETED', 'CANCELLED'];
+const REVIEW = 'PENDING_REVIEW';
 
 export function orderActions(ctx, order, { notice, changed }) {
   const act = async (path, body) => {
@@ -21,6 +23,11 @@ export function orderActions(ctx, order, { notice, changed }) {
     return h('button', { class: 'primary', onclick: () => changed({ ...order, shipping: true }) }, 'Ship…');
   }
   if (order.status === 'SHIPPED') return h('button', { onclick: () => act(`/admin/orders/${id}/complete`) }, 'Complete');
+  if (order.status === REVIEW && hasRoute(ctx.doc, 'POST /admin/orders/{orderId}/approve')) {
+    return h('span', {},
+      h('button', { class: 'primary', onclick: () => act(`/admin/orders/${id}/approve`) }, 'Approve'), ' ',
+      h('button', { onclick: () => changed({ ...order, rejecting: true }) }, 'Reject…'));
+  }
   return '';
 }
 
@@ -32,6 +39,20 @@ function shipForm(ctx, orderId, { notice, changed }) {
     send: (body) => ctx.api.call('POST', `/admin/orders/${encodeURIComponent(orderId)}/ship`, { body }),
     done: (order) => {
       notice.ok(`${order.orderId} is now ${order.status}`);
+      changed(order);
+    },
+  });
+}
+
+// Rejecting cancels the order: the member's points and the stock come back; the reason goes to the audit log.
+function rejectForm(ctx, orderId, { notice, changed }) {
+  return actionForm(ctx, {
+    routeKey: 'POST /admin/orders/{orderId}/reject',
+    title: `Reject ${orderId}`,
+    submitLabel: 'Reject',
+    send: (body) => ctx.api.call('POST', `/admin/orders/${encodeURIComponent(orderId)}/reject`, { body }),
+    done: (order) => {
+      notice.ok(`${order.orderId} is now ${order.status}: points refunded`);
       changed(order);
     },
   });
@@ -67,12 +88,15 @@ export default {
     const hooks = {
       notice,
       changed: (order) => {
-        if (!order.shipping) moved.set(order.orderId, order.status);
-        detail.replaceChildren(order.shipping ? shipForm(ctx, order.orderId, hooks) : '');
-        if (!order.shipping) refresh();
-        if (!order.shipping && !canList) show(order);
+        const form = order.shipping ? shipForm : order.rejecting ? rejectForm : null;
+        detail.replaceChildren(form ? form(ctx, order.orderId, hooks) : '');
+        if (form) return;
+        moved.set(order.orderId, order.status);
+        refresh();
+        if (!canList) show(order);
       },
     };
+    const tabStatuses = hasRoute(ctx.doc, 'POST /admin/orders/{orderId}/approve') ? [REVIEW, ...STATUSES] : STATUSES;
 
     function show(order) {
       listing.replaceChildren(table(orderColumns(ctx, hooks), [order]));
@@ -83,7 +107,7 @@ export default {
       const page = await ctx.api.get('/admin/orders', { status, limit: 50 });
       listing.replaceChildren(
         table(orderColumns(ctx, hooks), page.items.filter((o) => (moved.get(o.orderId) || o.status) === status), {
-          empty: status === 'CONFIRMED' ? 'Nothing waiting to ship.' : `No ${status} orders.`,
+          empty: status === 'CONFIRMED' ? 'Nothing waiting to ship.' : status === REVIEW ? 'Nothing waiting for review.' : `No ${status} orders.`,
         }),
       );
     }
@@ -108,7 +132,7 @@ export default {
     }, orderId, h('button', { type: 'submit' }, 'Open order'));
 
     const tabs = canList
-      ? h('div', { class: 'row', role: 'tablist' }, STATUSES.map((s) => h('button', {
+      ? h('div', { class: 'row', role: 'tablist' }, tabStatuses.map((s) => h('button', {
           role: 'tab',
           'data-status': s,
           class: s === status ? 'primary' : '',
@@ -117,7 +141,7 @@ export default {
             for (const b of event.target.parentNode.children) b.className = b.dataset.status === s ? 'primary' : '';
             refresh();
           },
-        }, s === 'CONFIRMED' ? 'To ship' : s)))
+        }, s === 'CONFIRMED' ? 'To ship' : s === REVIEW ? 'To review' : s)))
       : h('p', { class: 'muted' }, 'This API has no order list for admins yet: open an order by its id.');
 
     ctx.el.append(notice.el, h('div', { class: 'card' }, tabs, open, listing), detail);

@@ -24,6 +24,10 @@ class ShipBody(WireModel):
     tracking_no: str = Field(min_length=1, max_length=64)
 
 
+class RejectBody(WireModel):
+    reason: str = Field(min_length=1, max_length=200, description="why: recorded in the audit log")
+
+
 class CashRefundBody(WireModel):
     refund_id: str = Field(min_length=1, max_length=128, description="the payment side's refund")
 
