@@ -1,4 +1,4 @@
-"""Member administration: profile, ledger, freeze and unfreeze, point adjustments."""
+"""Member administration: profile, ledger, freeze and unfreeze, point adjustments, segment counts."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ from mall.api.cursor import paged
 from mall.api.idempotency import IdempotencyKey
 from mall.api.wire.common import Cursor, Id, Limit, Page
 from mall.api.wire.members import AdjustBody, AdjustmentView, AdminProfileView, LedgerEntryView, ReasonBody
+from mall.api.wire.tasks import SegmentsView
 from mall.observability import logger
 from mall.services.accounts import ledger_page, profile
 from mall.services.members import Adjustment, adjust, set_frozen
+from mall.services.segments import counts
 
 routes = Routes()
 
@@ -48,6 +50,14 @@ def post_adjust(memberId: Id, body: AdjustBody, key: IdempotencyKey, who: Caller
     result = adjust(Adjustment(who.actor, memberId, body.delta, body.reason, key))
     logger.info("adjusted", extra={"memberId": memberId, "admin": who.subject, "delta": body.delta})
     return AdjustmentView.of(result)
+
+
+@routes.get(
+    "/admin/segments", allow=ADMIN, summary="Members by segment: NEW, ACTIVE, DORMANT", tags=["admin"]
+)
+def get_segments() -> SegmentsView:
+    found = counts()
+    return SegmentsView.of(found.counts, found.day)
 
 
 lambda_handler = entrypoint(make_app(routes))

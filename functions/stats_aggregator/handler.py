@@ -1,5 +1,6 @@
 """StatsAggregatorFunction (DynamoDB stream of PointsTable): adds new ledger entries and orders to the
-daily statistics, exactly once although the stream delivers batches at least once.
+daily statistics, and account writes that moved a member between segments to the segment counters,
+exactly once although the stream delivers batches at least once.
 
 The event source's FilterCriteria already keep only INSERTs of ledger entries and orders; the service
 ignores anything else too (a local poller or a changed filter may deliver more). Failures are reported
@@ -13,6 +14,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from mall.observability import logger, metrics, observed
+from mall.services import segments
 from mall.services.stats import count_stream_batch
 
 
@@ -40,4 +42,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         metrics.add_metric(name="StatsRecordsRedelivered", unit="Count", value=outcome.already_counted)
     if outcome.malformed:
         metrics.add_metric(name="StatsRecordsMalformed", unit="Count", value=outcome.malformed)
-    return {"batchItemFailures": [{"itemIdentifier": sequence} for sequence in outcome.failed]}
+    # Member segments ride the same stream: the account records whose write moved a segment counter.
+    moved = segments.count_stream_batch(records)
+    if moved.counted:
+        metrics.add_metric(name="SegmentMovesCounted", unit="Count", value=moved.counted)
+    failed = sorted(set(outcome.failed) | set(moved.failed))
+    return {"batchItemFailures": [{"itemIdentifier": sequence} for sequence in failed]}

@@ -221,7 +221,26 @@ def _round_trips(stack: Stack) -> list[dict[str, Any]]:
 
     checked = measure("ReconcileFunction (first run)", lambda: reconcile(lambda: 900_000))
     rows[-1]["operation"] += f": {checked['accounts']} accounts touched, 2 days"
+    _journey(run, call, measure, admin, service)
     return rows
+
+
+def _journey(
+    run: str, call: Callable[..., Any], measure: Callable[..., Any], admin: str, service: str
+) -> None:
+    """Tasks ride on the account write (definitions in the cached CONFIG query); segments are one query."""
+    task = {"name": "survey", "event": "TASK", "taskKind": "SURVEY", "target": 2, "period": "WEEK"}
+    call("tasks", "PUT", f"/admin/tasks/bench-{run}", {**task, "rewardPoints": 10}, admin)
+    member_id = f"tk{run}"
+    member = call("auth_login", "POST", "/auth/login", {"code": f"dev:{member_id}"})["token"]
+    survey = {"memberId": member_id, "kind": "TASK", "points": 1, "taskKind": "SURVEY"}
+    call("earn", "POST", "/earn", {**survey, "eventId": f"tk{run}-1"}, service)  # the cache holds the task
+    measure(
+        "POST /earn (completes a task: reward in the same write)",
+        lambda: call("earn", "POST", "/earn", {**survey, "eventId": f"tk{run}-2"}, service),
+    )
+    measure("GET /me/tasks", lambda: call("tasks", "GET", "/me/tasks", token=member))
+    measure("GET /admin/segments", lambda: call("member_admin", "GET", "/admin/segments", token=admin))
 
 
 def _ledger_insert(member_id: str, points: int, entry: str = "1") -> dict[str, Any]:

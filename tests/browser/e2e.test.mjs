@@ -183,6 +183,13 @@ test('the admin schedules a campaign and a lucky draw, the member spins and sees
   await admin.waitForSelector(`[data-draw="e2e-wheel-${RUN}"] >> text=90.00%`);
   await shot(admin, '12-console-draw');
 
+  await consolePage('tasks');
+  const task = admin.locator('form[data-route="PUT /admin/tasks/{taskId}"]');
+  await task.locator('input[name="taskId"]').fill(`e2e-survey-${RUN}`);
+  await task.locator('button[type="submit"]').click();
+  await admin.waitForSelector(`text=Saved e2e-survey-${RUN}`);
+  await admin.waitForSelector('text=/Members on .*: .* new, .* active, .* dormant/');
+
   await member.reload();
   await member.click('#open-draw');
   await member.waitForSelector(`#draw[data-draw="e2e-wheel-${RUN}"]`);
@@ -193,6 +200,8 @@ test('the admin schedules a campaign and a lucky draw, the member spins and sees
   assert.equal(await memberBalance(), before - 10 + won);
   await member.click('#open-board');
   await member.waitForSelector('#leaderboard');
+  await member.click('#open-tasks');
+  await member.waitForSelector('#tasks');
   assert.ok(await member.$('#invite-code'), 'the member sees their invite code');
   await shot(member, '13-member-spun');
 });

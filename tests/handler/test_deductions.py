@@ -84,7 +84,7 @@ def test_over_the_limit_or_not_whole_yuan_is_409(checkout: Checkout, body: dict[
 
 def test_all_of_an_orders_deductions_together_stay_within_the_ratio(checkout: Checkout) -> None:
     """Another Idempotency-Key is another deduction, but not another half of the same order."""
-    order = {"orderAmountFen": 1000}  # ¥10: points may pay ¥5 of it
+    order: dict[str, Any] = {"orderAmountFen": 1000}  # ¥10: points may pay ¥5 of it
     first = checkout.deduct("k1", points=300, **order)[1]
     status, body = checkout.deduct("k2", points=300, **order)  # ¥6 in all: over half
     assert (status, body["error"]["code"]) == (409, "DEDUCTION_LIMIT"), body

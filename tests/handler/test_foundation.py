@@ -55,7 +55,7 @@ def test_new_member_profile(invoke: Invoke, tokens: Tokens) -> None:
         "balance": 0,
         "lifetimeEarned": 0,
         "frozen": False,
-        "tier": {"name": "MEMBER", "level": 1},
+        "tier": {"name": "MEMBER", "level": 1, "pointsInWindow": None},
         "nextTier": {"name": "SILVER", "pointsNeeded": 1000},
         "signIn": {"streak": 0, "signedInToday": False},
         "expiring": [],
@@ -130,7 +130,7 @@ def test_tier_multiplier_applies_to_purchases(invoke: Invoke, tokens: Tokens) ->
     status, body = earn(invoke, shop, eventId="next", amountFen=12345)
     assert status == 200 and body["awarded"] == 148  # ⌊123.45 × 1.2⌋
     me = invoke("member", "GET", "/me", token=tokens.member("alice"))[1]
-    assert me["tier"] == {"name": "SILVER", "level": 2}
+    assert me["tier"] == {"name": "SILVER", "level": 2, "pointsInWindow": None}
     assert me["nextTier"] == {"name": "GOLD", "pointsNeeded": 5000 - 1148}
 
 

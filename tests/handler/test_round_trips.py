@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.bench.meter import Meter
-from tests.conftest import Invoke, Tokens, _reset_caches
+from tests.conftest import Clock, Invoke, Tokens, _reset_caches
 
 
 @pytest.fixture
@@ -148,6 +148,66 @@ def test_a_spin_reads_once_and_writes_once(invoke: Invoke, tokens: Tokens, meter
     )
     assert status == 201 and won["prize"]["prizeId"] == "cup" and won["orderId"]
     assert dict(meter.calls) == {"BatchGetItem": 1, "TransactWriteItems": 1}
+
+
+def test_tasks_and_segments_ride_on_what_is_read_anyway(invoke: Invoke, tokens: Tokens, meter: Meter) -> None:
+    """Task definitions come with the rules' cached CONFIG query and progress lives in the account: an
+    earn or a sign-in that advances (and completes) a task is still one GetItem and one transaction.
+    /me/tasks reads the account once; /admin/segments queries one small partition."""
+    ops, shop = tokens.admin(), tokens.service()
+    alice = tokens.member("alice")
+    task = {"name": "sign in", "event": "SIGN_IN", "target": 1, "period": "DAY", "rewardPoints": 5}
+    assert invoke("tasks", "PUT", "/admin/tasks/daily", task, ops)[0] == 200
+    survey = {"name": "survey", "event": "TASK", "taskKind": "SURVEY", "target": 2}
+    survey |= {"period": "WEEK", "rewardPoints": 50}
+    assert invoke("tasks", "PUT", "/admin/tasks/survey", survey, ops)[0] == 200
+    invoke("sign_in", "POST", "/sign-in", token=tokens.member("warm"))  # rules and tasks now cached
+
+    meter.reset()
+    assert invoke("sign_in", "POST", "/sign-in", token=alice)[0] == 200  # completes "daily"
+    assert dict(meter.calls) == {"GetItem": 1, "TransactWriteItems": 1}
+
+    for event in ("s1", "s2"):  # the second completes "survey"
+        meter.reset()
+        body = {"memberId": "alice", "eventId": event, "kind": "TASK", "points": 1, "taskKind": "SURVEY"}
+        assert invoke("earn", "POST", "/earn", body, shop)[0] == 200
+        assert dict(meter.calls) == {"GetItem": 1, "TransactWriteItems": 1}
+
+    meter.reset()
+    assert invoke("tasks", "GET", "/me/tasks", token=alice)[0] == 200
+    assert dict(meter.calls) == {"GetItem": 1}
+
+    meter.reset()
+    assert invoke("member_admin", "GET", "/admin/segments", token=ops)[0] == 200
+    assert dict(meter.calls) == {"Query": 1}
+
+
+def test_the_wake_up_reads_follow_the_members_who_became_dormant(
+    invoke: Invoke, tokens: Tokens, clock: Clock, meter: Meter
+) -> None:
+    """Six members hold points; two were last active on the day that becomes dormant today, four later.
+    The job reads the activity index (one query per shard), then only those two accounts."""
+    from tests.conftest import FakeContext, load_handler
+
+    clock.set("2026-03-02T10:00:00+08:00")
+    ops = tokens.admin()
+    rules = invoke("admin_rules", "GET", "/admin/rules", token=ops)[1]
+    rules.pop("version")
+    assert invoke("admin_rules", "PUT", "/admin/rules", {**rules, "dormantDays": 30}, ops)[0] == 200
+    for day, members in (("2026-03-02", ["a", "b"]), ("2026-03-05", ["c", "d", "e", "f"])):
+        clock.set(f"{day}T10:00:00+08:00")
+        for m in members:
+            tokens.member(m)
+            body = {"memberId": m, "eventId": f"e-{m}", "kind": "PURCHASE", "amountFen": 1000}
+            assert invoke("earn", "POST", "/earn", body, tokens.service())[0] == 200
+    clock.set("2026-04-01T11:00:00+08:00")
+    invoke("sign_in", "POST", "/sign-in", token=tokens.member("warm"))  # rules cached (warm is active)
+
+    meter.reset()
+    result = load_handler("wake_up").lambda_handler({}, FakeContext())
+    assert (result["members"], result["woken"]) == (2, 2)
+    # The job's own mark (GetItem + PutItem), 16 index shards, then one read and one write per member.
+    assert dict(meter.calls) == {"GetItem": 3, "Query": 16, "TransactWriteItems": 2, "PutItem": 1}
 
 
 def test_a_deduction_reads_once_and_writes_once(invoke: Invoke, tokens: Tokens, meter: Meter) -> None:

@@ -116,6 +116,14 @@ def breaks_a_rule_across_fields(case: Any) -> bool:
         body = case.body if isinstance(case.body, dict) else {}
         ends, starts = _instant(body.get("endsAt")), _instant(body.get("startsAt"))
         return ends is None or starts is None or not starts < ends or ends <= datetime.now(UTC)
+    if label == "POST /earn":  # a taskKind only on a TASK event
+        from mall.api.wire.members import EarnBody
+
+        return not _accepted(EarnBody, case.body)
+    if label == "PUT /admin/tasks/{taskId}":  # a taskKind only for TASK events; endsAt after startsAt
+        from mall.api.wire.tasks import TaskBody
+
+        return not _accepted(TaskBody, case.body)
     return False
 
 

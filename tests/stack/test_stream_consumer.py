@@ -32,6 +32,10 @@ ORDER = {
     "eventName": ["INSERT"],
     "dynamodb": {"Keys": {"PK": {"S": [{"prefix": "ORDER#"}]}, "SK": {"S": ["ORDER"]}}},
 }
+# Account writes that moved a member between segments (the member journey's counters).
+SEGMENT_MOVES = {
+    "dynamodb": {"Keys": {"SK": {"S": ["ACCOUNT"]}}, "NewImage": {"segmentMoved": {"S": [{"exists": True}]}}}
+}
 ARN = "arn:aws:dynamodb:ddblocal:000000000000:table/T/stream/2026-01-01T00:00:00.000"
 
 
@@ -69,7 +73,7 @@ def test_the_app_template_declares_the_aggregator_stream() -> None:
     assert stream.starting_position == "TRIM_HORIZON"
     assert stream.batch_size == 25 and stream.report_batch_item_failures and stream.bisect_on_error
     assert stream.maximum_retry_attempts >= 0
-    assert list(stream.filters) == [LEDGER, ORDER]
+    assert list(stream.filters) == [LEDGER, ORDER, SEGMENT_MOVES]
     for pattern in stream.filters:
         check_pattern(pattern)
 
@@ -133,6 +137,16 @@ def test_filters_keep_inserts_of_ledger_entries_and_orders() -> None:
     assert not kept(raw("ORDER#o1", "ORDERLINE"))  # exact value, not a prefix
     assert not kept(raw("STATSDONE#x", "MARKER"))
     assert not kept(raw("STATS#2026-01-01", "DAY"))
+
+
+def test_the_segment_filter_keeps_only_account_writes_that_moved_a_member() -> None:
+    def kept(record: dict[str, Any]) -> bool:
+        return matches_any([LEDGER, ORDER, SEGMENT_MOVES], stream_record(record, ARN))
+
+    assert kept(raw("MEMBER#m1", "ACCOUNT", segmentMoved={"S": "2026-01-01"}))
+    assert kept(raw("MEMBER#m1", "ACCOUNT", name="MODIFY", segmentMoved={"S": "2026-01-02"}))
+    assert not kept(raw("MEMBER#m1", "ACCOUNT", name="MODIFY", balance={"N": "5"}))
+    assert not kept(raw("MEMBER#m1", "LIMIT#cup", name="MODIFY", segmentMoved={"S": "2026-01-02"}))
     assert matches_any([], stream_record(raw("X", "Y"), ARN))  # no filter: everything
 
 

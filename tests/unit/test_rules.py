@@ -23,6 +23,12 @@ CONTRACT_DEFAULTS: dict[str, Any] = {
     ],
     "dailyCap": 500,
     "referralReward": 100,
+    # Member journey
+    "welcomeBonus": 0,
+    "firstPurchaseMultiplier": 1,
+    "tierWindowDays": None,
+    "dormantDays": 90,
+    "wakeUpBonus": 0,
     "expiry": {"mode": "ROLLING", "days": 365},
     "reminderDays": 7,
     "rateLimits": {"signIn": 10, "redemptions": 30, "claims": 10, "spins": 60},

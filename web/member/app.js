@@ -63,12 +63,29 @@ function loginScreen() {
 
 function tierProgress(me) {
   if (!me.nextTier) return h('p', {}, `${me.tier.name} · top tier`);
-  const target = me.lifetimeEarned + me.nextTier.pointsNeeded;
-  const pct = Math.min(100, Math.round((100 * me.lifetimeEarned) / Math.max(1, target)));
+  // With a tier window the tier follows the points earned in it, not the lifetime total.
+  const windowed = me.tier.pointsInWindow !== null && me.tier.pointsInWindow !== undefined;
+  const standing = windowed ? me.tier.pointsInWindow : me.lifetimeEarned;
+  const target = standing + me.nextTier.pointsNeeded;
+  const pct = Math.min(100, Math.round((100 * standing) / Math.max(1, target)));
   return h('div', { id: 'tier' },
     h('div', { class: 'tier-line' }, h('span', {}, me.tier.name), h('span', {}, `${points(me.nextTier.pointsNeeded)} more to ${me.nextTier.name}`)),
     h('div', { class: 'progress', role: 'progressbar', 'aria-valuenow': pct, 'aria-valuemin': 0, 'aria-valuemax': 100 }, h('div', { style: `width: ${pct}%` })),
-    h('div', { class: 'tier-line' }, h('span', {}, `lifetime ${points(me.lifetimeEarned)}`), h('span', {}, points(target))));
+    h('div', { class: 'tier-line' }, h('span', {}, `${windowed ? 'in window' : 'lifetime'} ${points(standing)}`), h('span', {}, points(target))));
+}
+
+function tasksCard(page) {
+  return h('div', { id: 'tasks' },
+    h('h3', {}, '任务 Tasks'),
+    page.items.length
+      ? h('ul', {}, page.items.map((t) => {
+        const pct = Math.round((100 * t.progress) / Math.max(1, t.target));
+        return h('li', { 'data-task': t.taskId },
+          h('div', { class: 'tier-line' }, h('span', {}, t.name), h('span', {}, t.completed ? `已完成 Done · +${points(t.rewardPoints)}` : `${t.progress}/${t.target} · +${points(t.rewardPoints)} 积分`)),
+          h('div', { class: 'progress', role: 'progressbar', 'aria-valuenow': pct, 'aria-valuemin': 0, 'aria-valuemax': 100 }, h('div', { style: `width: ${pct}%` })),
+          t.periodEndsAt ? h('p', { class: 'muted' }, `until ${when(t.periodEndsAt)}`) : '');
+      }))
+      : h('p', { class: 'muted' }, 'No task running.'));
 }
 
 function saleRow(sale, claim) {
@@ -166,6 +183,7 @@ async function render() {
     return running ? drawCard(await api.draw(running.drawId)) : h('p', { class: 'muted' }, 'No lucky draw running.');
   });
   const boardSlot = openable('board', '本周积分榜 Leaderboard', '看排行 Show', async () => leaderboardCard(await api.leaderboard('week')));
+  const tasksSlot = openable('tasks', '任务 Tasks', '看任务 Show', async () => tasksCard(await api.myTasks()));
   const live = sales.items.filter((s) => s.status !== 'ENDED'); // a sold-out sale still shows my claim
   const claims = await Promise.all(live.map((s) => api.myClaim(s.saleId).catch(() => null)));
   who.replaceChildren(`${me.memberId} · `, h('button', { onclick: () => { api.logout(); sessionStorage.removeItem(MEMBER_KEY); loginScreen(); } }, '退出 Log out'));
@@ -194,6 +212,7 @@ async function render() {
     live.length ? h('div', { class: 'card' }, h('h3', {}, '限时抢购 Flash sales'), h('div', { class: 'grid' }, live.map((s, i) => saleRow(s, claims[i])))) : '',
     drawSlot,
     boardSlot,
+    tasksSlot,
     h('div', { class: 'card' },
       h('h3', {}, '积分兑换 Catalog'),
       h('div', { class: 'grid', id: 'catalog' }, catalog.items.map((p) => h('div', { class: 'product', 'data-sku': p.sku },

@@ -220,6 +220,8 @@ export function createClient({ baseUrl, wx, storageKey = STORAGE_KEY, timeoutMs 
       call('POST', `/draws/${encodeURIComponent(drawId)}/spins`, { idempotencyKey: actionKey }),
     /** @param {'week' | 'month'} [period] @returns {Promise<Schemas['LeaderboardView']>} */
     leaderboard: (period = 'week') => call('GET', '/leaderboard', { query: { period } }),
+    /** @returns {Promise<Schemas['Page_TaskProgressView_']>} */
+    myTasks: () => call('GET', '/me/tasks', { query: { limit: 100 } }),
   };
 }
 

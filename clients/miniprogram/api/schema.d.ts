@@ -453,6 +453,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/segments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Members by segment: NEW, ACTIVE, DORMANT
+         * @description Roles: admin.
+         */
+        get: operations["get_segments_admin_segments_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/stats": {
         parameters: {
             query?: never;
@@ -466,6 +486,46 @@ export interface paths {
          */
         get: operations["get_stats_admin_stats_get"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every defined task
+         * @description Roles: admin.
+         */
+        get: operations["get_tasks_admin_tasks_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/tasks/{taskId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Create or replace a task
+         * @description Roles: admin.
+         */
+        put: operations["put_task_route_admin_tasks__taskId__put"];
         post?: never;
         delete?: never;
         options?: never;
@@ -807,6 +867,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/me/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My progress in the tasks of this period
+         * @description Roles: member.
+         */
+        get: operations["get_my_tasks_me_tasks_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/orders": {
         parameters: {
             query?: never;
@@ -1077,6 +1157,8 @@ export interface components {
              * @description purchase points not spendable yet (outside the balance and tier progress)
              */
             pending: components["schemas"]["PendingView"][];
+            /** @description NEW, ACTIVE or DORMANT (null for an account opened before segments were kept) */
+            segment: components["schemas"]["Segment"] | null;
             /**
              * Shortfall
              * @description reversed points the balance could not cover, repaid first out of the next earnings
@@ -1391,6 +1473,11 @@ export interface components {
             note?: string | null;
             /** Points */
             points?: number | null;
+            /**
+             * Taskkind
+             * @description with kind TASK: which tasks with progress it counts toward (e.g. SURVEY, SHARE)
+             */
+            taskKind?: string | null;
         };
         /**
          * EarnKind
@@ -1637,6 +1724,20 @@ export interface components {
         Page_SaleView_: {
             /** Items */
             items: components["schemas"]["SaleView"][];
+            /** Nextcursor */
+            nextCursor: string | null;
+        };
+        /** Page[TaskProgressView] */
+        Page_TaskProgressView_: {
+            /** Items */
+            items: components["schemas"]["TaskProgressView"][];
+            /** Nextcursor */
+            nextCursor: string | null;
+        };
+        /** Page[TaskView] */
+        Page_TaskView_: {
+            /** Items */
+            items: components["schemas"]["TaskView"][];
             /** Nextcursor */
             nextCursor: string | null;
         };
@@ -1981,8 +2082,12 @@ export interface components {
             /** Dailycap */
             dailyCap: number;
             deduction: components["schemas"]["DeductionPolicy"];
+            /** Dormantdays */
+            dormantDays: number;
             /** Expiry */
             expiry: components["schemas"]["RollingExpiry"] | components["schemas"]["AnnualExpiry"];
+            /** Firstpurchasemultiplier */
+            firstPurchaseMultiplier: number;
             /** Pendingdays */
             pendingDays: number;
             /** Purchasepointsperyuan */
@@ -1997,6 +2102,8 @@ export interface components {
             risk: components["schemas"]["RiskPolicy"];
             /** Signinrewards */
             signInRewards: number[];
+            /** Tierwindowdays */
+            tierWindowDays: number | null;
             /** Tiers */
             tiers: components["schemas"]["Tier"][];
             /**
@@ -2010,6 +2117,10 @@ export interface components {
              * @description the version GET answered: if the rules changed since, 409 VERSION_CONFLICT; without it the document simply replaces
              */
             version?: number | null;
+            /** Wakeupbonus */
+            wakeUpBonus: number;
+            /** Welcomebonus */
+            welcomeBonus: number;
         };
         /** RulesView */
         RulesView: {
@@ -2023,8 +2134,18 @@ export interface components {
              */
             dailyCap: number;
             deduction?: components["schemas"]["DeductionPolicy"];
+            /**
+             * Dormantdays
+             * @default 90
+             */
+            dormantDays: number;
             /** Expiry */
             expiry?: components["schemas"]["RollingExpiry"] | components["schemas"]["AnnualExpiry"];
+            /**
+             * Firstpurchasemultiplier
+             * @default 1
+             */
+            firstPurchaseMultiplier: number;
             /**
              * Pendingdays
              * @default 0
@@ -2062,6 +2183,8 @@ export interface components {
              *     ]
              */
             signInRewards: number[];
+            /** Tierwindowdays */
+            tierWindowDays?: number | null;
             /** Tiers */
             tiers?: components["schemas"]["Tier"][];
             /**
@@ -2076,6 +2199,16 @@ export interface components {
              * @description send it back with PUT to refuse a concurrent change
              */
             version: number;
+            /**
+             * Wakeupbonus
+             * @default 0
+             */
+            wakeUpBonus: number;
+            /**
+             * Welcomebonus
+             * @default 0
+             */
+            welcomeBonus: number;
         };
         /**
          * SaleBody
@@ -2123,6 +2256,31 @@ export interface components {
             status: string;
             /** Stockleft */
             stockLeft: number;
+        };
+        /**
+         * Segment
+         * @enum {string}
+         */
+        Segment: "NEW" | "ACTIVE" | "DORMANT";
+        /** SegmentsView */
+        SegmentsView: {
+            /** Active */
+            ACTIVE: number;
+            /**
+             * Dormant
+             * @description no earn, sign-in or redemption for dormantDays
+             */
+            DORMANT: number;
+            /**
+             * New
+             * @description opened in the last 7 business days, no purchase yet
+             */
+            NEW: number;
+            /**
+             * Asof
+             * @description the business day the counts are for
+             */
+            asOf: string;
         };
         /**
          * ShelfStatus
@@ -2199,6 +2357,86 @@ export interface components {
             /** Outstanding */
             outstanding: number;
         };
+        /** TaskBody */
+        TaskBody: {
+            /** Endsat */
+            endsAt?: string | null;
+            /** @description what counts: a PURCHASE or TASK earn event, or a SIGN_IN */
+            event: components["schemas"]["TaskEvent"];
+            /** Name */
+            name: string;
+            /** @description business days; weeks start on Monday; ONCE: the task's life */
+            period: components["schemas"]["TaskPeriod"];
+            /** Rewardpoints */
+            rewardPoints: number;
+            /** Startsat */
+            startsAt?: string | null;
+            /**
+             * Target
+             * @description events to count in one period
+             */
+            target: number;
+            /**
+             * Taskkind
+             * @description only with event TASK: counts the earn events carrying the same taskKind
+             */
+            taskKind?: string | null;
+        };
+        /**
+         * TaskEvent
+         * @enum {string}
+         */
+        TaskEvent: "PURCHASE" | "SIGN_IN" | "TASK";
+        /**
+         * TaskPeriod
+         * @enum {string}
+         */
+        TaskPeriod: "DAY" | "WEEK" | "MONTH" | "ONCE";
+        /** TaskProgressView */
+        TaskProgressView: {
+            /**
+             * Completed
+             * @description the reward of this period is paid
+             */
+            completed: boolean;
+            /** Name */
+            name: string;
+            /**
+             * Periodendsat
+             * @description the end of the current period (ONCE: the task's endsAt, null without one)
+             */
+            periodEndsAt: string | null;
+            /**
+             * Progress
+             * @description events counted this period (at most `target`)
+             */
+            progress: number;
+            /** Rewardpoints */
+            rewardPoints: number;
+            /** Target */
+            target: number;
+            /** Taskid */
+            taskId: string;
+        };
+        /** TaskView */
+        TaskView: {
+            /** Endsat */
+            endsAt: string | null;
+            event: components["schemas"]["TaskEvent"];
+            /** Name */
+            name: string;
+            period: components["schemas"]["TaskPeriod"];
+            /** Rewardpoints */
+            rewardPoints: number;
+            /** Startsat */
+            startsAt: string | null;
+            /** Target */
+            target: number;
+            /** Taskid */
+            taskId: string;
+            /** Taskkind */
+            taskKind: string | null;
+        };
         /** Tier */
         Tier: {
             /** Multiplier */
@@ -2214,6 +2452,11 @@ export interface components {
             level: number;
             /** Name */
             name: string;
+            /**
+             * Pointsinwindow
+             * @description with the rules' tierWindowDays: points earned in the window (else null)
+             */
+            pointsInWindow?: number | null;
         };
         /** TokenBody */
         TokenBody: {
@@ -4200,6 +4443,82 @@ export interface operations {
             };
         };
     };
+    get_segments_admin_segments_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentsView"];
+                };
+            };
+            /** @description the request is invalid (the message names the field): IDEMPOTENCY_KEY_REQUIRED, VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description missing, invalid or expired token: INVALID_CLIENT, INVALID_CODE, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not allowed: ACCOUNT_FROZEN, FORBIDDEN, TIER_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description busy (contention or throttling outlasted the function's retries): CONTENTION, UPSTREAM_UNAVAILABLE; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     get_stats_admin_stats_get: {
         parameters: {
             query?: {
@@ -4221,6 +4540,170 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StatsView"];
+                };
+            };
+            /** @description the request is invalid (the message names the field): IDEMPOTENCY_KEY_REQUIRED, VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description missing, invalid or expired token: INVALID_CLIENT, INVALID_CODE, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not allowed: ACCOUNT_FROZEN, FORBIDDEN, TIER_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description busy (contention or throttling outlasted the function's retries): CONTENTION, UPSTREAM_UNAVAILABLE; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_tasks_admin_tasks_get: {
+        parameters: {
+            query?: {
+                /** @description page size, 1 to 100 */
+                limit?: number;
+                /** @description opaque cursor from a previous page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_TaskView_"];
+                };
+            };
+            /** @description the request is invalid (the message names the field): IDEMPOTENCY_KEY_REQUIRED, VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description missing, invalid or expired token: INVALID_CLIENT, INVALID_CODE, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not allowed: ACCOUNT_FROZEN, FORBIDDEN, TIER_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description busy (contention or throttling outlasted the function's retries): CONTENTION, UPSTREAM_UNAVAILABLE; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    put_task_route_admin_tasks__taskId__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description letters, digits, '.', '_' or '-', at most 64 */
+                taskId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskView"];
                 };
             };
             /** @description the request is invalid (the message names the field): IDEMPOTENCY_KEY_REQUIRED, VALIDATION_ERROR */
@@ -5592,6 +6075,87 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_NotificationView_"];
+                };
+            };
+            /** @description the request is invalid (the message names the field): IDEMPOTENCY_KEY_REQUIRED, VALIDATION_ERROR */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description missing, invalid or expired token: INVALID_CLIENT, INVALID_CODE, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not allowed: ACCOUNT_FROZEN, FORBIDDEN, TIER_REQUIRED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not found: CLAIM_NOT_FOUND, CLIENT_NOT_FOUND, DEDUCTION_NOT_FOUND, DRAW_NOT_FOUND, EVENT_NOT_FOUND, MEMBER_NOT_FOUND, ORDER_NOT_FOUND, PRODUCT_NOT_FOUND, SALE_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a business refusal: ALREADY_CLAIMED, ALREADY_SIGNED_IN, DEDUCTION_LIMIT, DRAW_NOT_ACTIVE, IDEMPOTENCY_CONFLICT, INSUFFICIENT_POINTS, INVALID_STATUS, LIMIT_REACHED, NOT_CANCELLABLE, NOT_PAYABLE, OUT_OF_STOCK, REVERSAL_EXCEEDS_PURCHASE, SALE_NOT_ACTIVE, SOLD_OUT, VERSION_CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description busy (contention or throttling outlasted the function's retries): CONTENTION, UPSTREAM_UNAVAILABLE; try again after Retry-After */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_my_tasks_me_tasks_get: {
+        parameters: {
+            query?: {
+                /** @description page size, 1 to 100 */
+                limit?: number;
+                /** @description opaque cursor from a previous page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_TaskProgressView_"];
                 };
             };
             /** @description the request is invalid (the message names the field): IDEMPOTENCY_KEY_REQUIRED, VALIDATION_ERROR */

@@ -23,6 +23,8 @@ from mall.domain.ledger import EntryType, LedgerEntry
 
 EXPIRY_SHARDS = 16  # the expiry index key is sharded so no single index partition takes every account
 TOUCHED_SHARDS = 16  # so is the touched-accounts key: every member's first change of a day writes it
+ACTIVITY_SHARDS = 16  # and the activity-day key: every member's first act of a day moves it
+UTC_ZONE = ZoneInfo("UTC")  # for ledger times of an account opened without rules at hand (tools)
 _STATE = (
     "lots",
     "balance",
@@ -39,6 +41,16 @@ _STATE = (
     "shortfall",
     "due_pk",
     "due_sk",
+    "purchased",
+    "earned_days",
+    "task_progress",
+    "tasks_paid",
+    "new_day",
+    "woken_for",
+    "active_day",
+    "act_pk",  # the same value unless the activity day moved: no index write then
+    "act_sk",
+    "segment_moved",
 )
 
 
@@ -71,6 +83,21 @@ class AccountItem(Item):
     touch_sk = UnicodeAttribute(attr_name="TOUCH_SK", null=True)
     openid = UnicodeAttribute(null=True)  # WeChat members only; never returned or logged
     invite_code = UnicodeAttribute(attr_name="inviteCode", null=True)  # written when opened, never changed
+    # Member journey (mall.domain.journey, mall.domain.tasks): first purchase, tier-window day buckets,
+    # task progress; the last activity day, also a key of the sparse ActivityIndex (sharded like the
+    # expiry index) so the wake-up job reads the members who became dormant on a day, not the table.
+    purchased = BooleanAttribute(null=True)
+    earned_days = IntMapAttribute(attr_name="earnedDays", default=dict)
+    task_progress = IntMapAttribute(attr_name="taskProgress", default=dict)
+    tasks_paid = IntMapAttribute(attr_name="tasksPaid", default=dict)
+    active_day = UnicodeAttribute(attr_name="activeDay", null=True)
+    new_day = UnicodeAttribute(attr_name="newDay", null=True)
+    woken_for = UnicodeAttribute(attr_name="wokenFor", null=True)
+    act_pk = UnicodeAttribute(attr_name="ACT_PK", null=True)
+    act_sk = UnicodeAttribute(attr_name="ACT_SK", null=True)
+    # Set (to the day) by a write that moved the member between segment counters, removed by the others:
+    # the stream filter of the segment counting (mall.services.segments) lets only those through.
+    segment_moved = UnicodeAttribute(attr_name="segmentMoved", null=True)
     version = VersionAttribute()
 
 
@@ -126,6 +153,13 @@ def to_account(item: AccountItem) -> Account:
         shortfall=item.shortfall or 0,
         version=item.version or 0,
         invite_code=item.invite_code,
+        purchased=item.purchased,
+        earned_days=dict(item.earned_days or {}),
+        task_progress=dict(item.task_progress or {}),
+        tasks_paid=dict(item.tasks_paid or {}),
+        active_day=item.active_day,
+        new_day=item.new_day,
+        woken_for=item.woken_for,
     )
 
 
@@ -153,6 +187,15 @@ def _item(account: Account, **extra: Any) -> AccountItem:
         due_pk=expiry_shard(account.member_id) if soonest else None,
         due_sk=f"{soonest}#{account.member_id}" if soonest else None,
         invite_code=account.invite_code,
+        purchased=account.purchased,
+        earned_days=account.earned_days,
+        task_progress=account.task_progress,
+        tasks_paid=account.tasks_paid,
+        active_day=account.active_day,
+        new_day=account.new_day,
+        woken_for=account.woken_for,
+        act_pk=activity_shard(account.member_id, account.active_day) if account.active_day else None,
+        act_sk=account.member_id if account.active_day else None,
         **extra,
     )
     if account.version:  # 0: not stored yet, so the write asks that no version exists
@@ -178,21 +221,32 @@ def _ledger_item(member_id: str, entry: LedgerEntry, zone: ZoneInfo) -> LedgerIt
     )
 
 
+def activity_shard(member_id: str, day: str) -> str:
+    return f"ACTIVE#{day}#{zlib.crc32(member_id.encode()) % ACTIVITY_SHARDS:02d}"
+
+
 def touched_shard(member_id: str, day: str) -> str:
     return f"TOUCHED#{day}#{zlib.crc32(member_id.encode()) % TOUCHED_SHARDS:02d}"
+
+
+def _mark_touched(item: AccountItem, change: Change) -> list[str]:
+    """A balance change: remember its last entry and the day, for reconciliation (the marks set)."""
+    if not change.entries:
+        return []
+    last = change.entries[-1]
+    item.last_entry = last.entry_id
+    item.touch_pk = touched_shard(change.account.member_id, last.day.isoformat())
+    item.touch_sk = change.account.member_id
+    return ["last_entry", "touch_pk", "touch_sk"]
 
 
 def change_parts(change: Change, zone: ZoneInfo, role: str = "") -> Transaction:
     """The account's new state (only if nobody changed it since it was read), its ledger entries and any
     risk events the change raised; `role` ("inviter ") tells two accounts changed in one transaction apart."""
     item = _item(change.account)
-    state = list(_STATE)
-    if change.entries:  # a balance change: remember its last entry and the day, for reconciliation
-        last = change.entries[-1]
-        item.last_entry = last.entry_id
-        item.touch_pk = touched_shard(change.account.member_id, last.day.isoformat())
-        item.touch_sk = change.account.member_id
-        state += ["last_entry", "touch_pk", "touch_sk"]
+    state = list(_STATE) + _mark_touched(item, change)
+    if change.segment_moves:  # the activity day moved: a stream record for the segment counters
+        item.segment_moved = change.account.active_day
     tx = Transaction().update(f"{role}account", item, dynamo.assign(item, state), versioned=True)
     tx.extend(ledger_parts(change, zone, role))
     for index, event in enumerate(change.risk_events):
@@ -237,15 +291,22 @@ def write_change(change: Change, zone: ZoneInfo, also: Transaction | None = None
     tx.commit()
 
 
-def open_parts(account: Account, openid: str | None = None) -> Transaction:
-    """A new account (the part fails with `AlreadyExists` if the member has one)."""
-    return Transaction().put("account", _item(account, openid=openid))
+def open_parts(opening: Change, zone: ZoneInfo, openid: str | None = None) -> Transaction:
+    """A new account with its opening entries (welcome bonus, referral reward); the account's part fails
+    with `AlreadyExists` if the member has one."""
+    item = _item(opening.account, openid=openid)
+    _mark_touched(item, opening)
+    item.segment_moved = opening.account.active_day
+    return Transaction().put("account", item).extend(ledger_parts(opening, zone))
 
 
-def open_account(account: Account, also: Transaction | None = None) -> bool:
+def open_account(
+    opening: Account | Change, zone: ZoneInfo = UTC_ZONE, also: Transaction | None = None
+) -> bool:
     """Open the account (and write `also` with it) unless it exists; True when this call opened it."""
+    change = opening if isinstance(opening, Change) else Change(opening)
     try:
-        open_parts(account).extend(also or Transaction()).commit()
+        open_parts(change, zone).extend(also or Transaction()).commit()
     except AlreadyExists:
         return False
     return True
@@ -294,12 +355,13 @@ def member_for_openid(openid: str) -> str | None:
     return item.member_id if item else None
 
 
-def open_wechat_account(openid: str, account: Account, also: Transaction | None = None) -> str:
+def open_wechat_account(openid: str, opening: Change, zone: ZoneInfo, also: Transaction | None = None) -> str:
     """Map the openid to a new member and open its account (and write `also`) in one transaction; if a
     concurrent first login won, the member it opened."""
+    account = opening.account
     mapping = OpenIdItem(*_openid_key(openid), member_id=account.member_id)
     try:
-        tx = Transaction().put("openid", mapping).extend(open_parts(account, openid))
+        tx = Transaction().put("openid", mapping).extend(open_parts(opening, zone, openid))
         tx.extend(also or Transaction()).commit()
     except AlreadyExists as exists:
         winner = dynamo.decode(OpenIdItem, exists.old)

@@ -81,6 +81,11 @@ def record_reminder(notification: Notification, expires_on: date, marker_expires
     return True
 
 
+def notification_part(notification: Notification) -> Transaction:
+    """The notification as a part of the transaction that decides it (e.g. a wake-up's account change)."""
+    return Transaction().put("notification", _item(notification))
+
+
 def set_push(member_id: str, notification_id: str, status: PushStatus, error: str | None = None) -> None:
     """Record what became of the push; the notification itself is never rewritten."""
     item = NotificationItem(_member_pk(member_id), f"{_NOTIFICATION}{notification_id}")

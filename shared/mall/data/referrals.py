@@ -56,8 +56,8 @@ def code_part(code: str, member_id: str) -> Transaction:
 def referral_parts(
     referral: Referral, inviter_id: str, code: str, zone: ZoneInfo, at: datetime
 ) -> Transaction:
-    """What rides with the invitee's account: its REFERRAL entry, the inviter's change (only if the
-    inviter did not change since read), and the referral record."""
+    """What rides with the invitee's account (whose REFERRAL entry `accounts.open_parts` writes): the
+    inviter's change (only if the inviter did not change since read), and the referral record."""
     record = ReferralItem(
         PK=f"REFERRAL#{referral.invitee.account.member_id}",
         SK="REFERRAL",
@@ -67,7 +67,7 @@ def referral_parts(
         invitee_points=referral.invitee_points,
         inviter_points=referral.inviter_points,
     )
-    tx = accounts.ledger_parts(referral.invitee, zone, "invitee ")
+    tx = Transaction()  # the invitee's entries are written with the account it opens
     if referral.inviter is not None:
         tx.extend(accounts.change_parts(referral.inviter, zone, "inviter "))
     return tx.put("referral", record)

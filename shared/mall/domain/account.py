@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from itertools import groupby
 from typing import TYPE_CHECKING
 
@@ -40,6 +40,14 @@ class Account:
     shortfall: int = 0  # reversed points the balance could not cover: repaid first out of the next earnings
     version: int = 0  # optimistic lock; 0 means "not stored yet"
     invite_code: str | None = None  # the member's own code for inviting friends (set when opened)
+    # Member journey (mall.domain.journey, tasks, segments): small maps and marks written with the account.
+    purchased: bool | None = None  # False until the first purchase; None: opened before this was kept
+    earned_days: dict[str, int] = field(default_factory=dict)  # business day -> EARN points (tier window)
+    task_progress: dict[str, int] = field(default_factory=dict)  # "<taskId>@<period>" -> events counted
+    tasks_paid: dict[str, int] = field(default_factory=dict)  # "<taskId>@<period>" -> reward paid
+    active_day: str | None = None  # the last business day of an earn, sign-in or redemption
+    new_day: str | None = None  # the opening day, until the first purchase (segment NEW)
+    woken_for: str | None = None  # the active_day whose dormant spell got its wake-up
 
     @property
     def balance(self) -> int:
@@ -56,6 +64,8 @@ class Change:
     account: Account
     entries: list[LedgerEntry] = field(default_factory=list)
     risk_events: list[RiskEvent] = field(default_factory=list)  # written with the change
+    # Segment counters the change moves ("ACTIVE#<day>", "NEW#<day>", "TOTAL" -> +/-1), written with it.
+    segment_moves: dict[str, int] = field(default_factory=dict)
 
     def record(
         self,
@@ -187,6 +197,7 @@ def _earn(
         lots=_without_empty(lots),
         lifetime_earned=account.lifetime_earned + total,
         shortfall=account.shortfall - repaid,
+        earned_days=count_earned(account.earned_days, day, total),
     )
     if total == repaid:
         return None
@@ -335,10 +346,12 @@ def take_back(
     source: str,
     ref: str | None = None,
     note: str | None = None,
+    earned_on: date | None = None,
 ) -> int:
     """Reverse spendable points: off the balance (their own lot first, then soonest-expiry first) as
     one REVERSE entry; what the balance cannot cover becomes shortfall. All of it leaves lifetime
-    earned (it had counted). Returns the shortfall this added."""
+    earned (it had counted), and the tier window's bucket of `earned_on` (as far as it still holds
+    them). Returns the shortfall this added."""
     if points <= 0:
         return 0
     account = change.account
@@ -356,10 +369,48 @@ def take_back(
         lots=remaining,
         lifetime_earned=account.lifetime_earned - points,
         shortfall=account.shortfall + missing,
+        earned_days=uncount_earned(account.earned_days, earned_on, points),
     )
     if from_balance:
         change.record(at, day, EntryType.REVERSE, source, -from_balance, ref=ref, note=note, lots=taken)
     return missing
+
+
+TIER_WINDOW_MAX_DAYS = 366  # the longest tierWindowDays: buckets older than this are pruned
+
+
+def count_earned(days: dict[str, int], day: date, points: int) -> dict[str, int]:
+    """The tier window's day buckets with `points` earned on `day`, older buckets than the longest
+    window pruned (so the map stays at most a year of days, whatever the history)."""
+    oldest = (day - timedelta(days=TIER_WINDOW_MAX_DAYS)).isoformat()
+    kept = {d: p for d, p in days.items() if d > oldest and p > 0}
+    if points > 0:
+        kept[day.isoformat()] = kept.get(day.isoformat(), 0) + points
+    return kept
+
+
+def uncount_earned(days: dict[str, int], day: date | None, points: int) -> dict[str, int]:
+    """Reversed points leave the bucket of the day they were earned (if still kept), never below 0."""
+    if day is None or day.isoformat() not in days:
+        return days
+    left = days[day.isoformat()] - points
+    return {d: p for d, p in days.items() if d != day.isoformat()} | (
+        {day.isoformat(): left} if left > 0 else {}
+    )
+
+
+def points_in_window(account: Account, window_days: int, today: date) -> int:
+    """EARN points of the last `window_days` business days, today included."""
+    first = (today - timedelta(days=window_days - 1)).isoformat()
+    return sum(p for d, p in account.earned_days.items() if first <= d <= today.isoformat())
+
+
+def tier_points(account: Account, rules: Rules, today: date) -> int:
+    """What a member's tier is decided by: lifetime earned, or with `tierWindowDays` the points earned
+    in that window (computed when read, so a member falls back a tier as the window moves on)."""
+    if rules.tier_window_days is None:
+        return account.lifetime_earned
+    return points_in_window(account, rules.tier_window_days, today)
 
 
 def tier_of(lifetime_earned: int, rules: Rules) -> tuple[Tier, int]:

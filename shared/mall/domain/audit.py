@@ -33,6 +33,7 @@ class Action(StrEnum):
     CLIENT_REVOKED = "CLIENT_REVOKED"
     CAMPAIGN_CREATED = "CAMPAIGN_CREATED"
     DRAW_PUT = "DRAW_PUT"
+    TASK_PUT = "TASK_PUT"
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from fractions import Fraction
 
 from mall.domain.account import Account, Change, debit, ensure_active, expire_due, refund, settle_expired
 from mall.domain.calendar import business_day
+from mall.domain.journey import active
 from mall.domain.rules import Rules
 from mall.errors import DeductionLimit, ValidationFailed
 
@@ -90,6 +91,7 @@ def deduct(
     deduction_id = new_deduction_id(at)
     ref = f"DEDUCTION#{deduction_id}"
     entry = debit(change, points, at, today, source=SOURCE, ref=ref, note=f"order {order_ref}")
+    active(change, today)  # spending points at the checkout: the member is not dormant
     deduction = Deduction(
         deduction_id=deduction_id,
         merchant=merchant,

@@ -18,6 +18,7 @@ from fractions import Fraction
 from mall.domain.account import Account, Change, credit, debit, ensure_active, settle_expired
 from mall.domain.calendar import business_day, expiry_day, iso
 from mall.domain.flash_sales import split_stock
+from mall.domain.journey import active
 from mall.domain.orders import Order, OrderStatus, new_order_id, voucher_code
 from mall.domain.rules import Rules
 from mall.errors import DrawNotActive, InsufficientPoints, ValidationFailed
@@ -252,6 +253,7 @@ def spin(draw: Draw, account: Account, picked: Prize, shard: int | None, rules: 
     spin_id = new_spin_id(at)
     ref = f"SPIN#{spin_id}"
     debit(change, draw.cost_points, at, today, source="DRAW", ref=ref, note=draw.name)
+    active(change, today)  # spending points: the member is not dormant
     won_points = (won.points or 0) if won.kind is PrizeKind.POINTS else 0
     if won_points:
         expires = expiry_day(today, rules)

@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from mall.domain.account import Account, Change, debit, ensure_active, settle_expired
 from mall.domain.calendar import business_day
+from mall.domain.journey import active
 from mall.domain.orders import Order, OrderStatus, new_order_id, voucher_code
 from mall.domain.rules import Rules
 from mall.errors import AlreadyClaimed, InsufficientPoints, SaleNotActive, SoldOut
@@ -112,6 +113,7 @@ def confirm(claim: Claim, sale: Sale, account: Account, rules: Rules, at: dateti
     entry = debit(
         change, sale.points_price, at, today, source="FLASH_SALE", ref=f"ORDER#{order_id}", note=sale.name
     )
+    active(change, today)  # a redemption: the member is not dormant
     status = OrderStatus.COMPLETED if sale.product_type == "VIRTUAL" else OrderStatus.CONFIRMED
     order = Order(
         order_id=order_id,

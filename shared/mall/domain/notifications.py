@@ -12,6 +12,7 @@ from typing import Any
 
 class NotificationType(StrEnum):
     EXPIRY_REMINDER = "EXPIRY_REMINDER"
+    WAKE_UP = "WAKE_UP"  # a dormant member's once-per-spell nudge: points held and the soonest expiry
 
 
 class PushStatus(StrEnum):

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from mall.domain.account import Account, next_tier, pending_by_day, tier_of, upcoming_expiries
+from mall.domain.account import Account, next_tier, pending_by_day, tier_of, tier_points, upcoming_expiries
 from mall.domain.calendar import end_of_day, iso, start_of_day
 from mall.domain.earning import current_streak
+from mall.domain.journey import Segment, segment_of
 from mall.domain.rules import Rules
 
 
@@ -15,6 +16,7 @@ from mall.domain.rules import Rules
 class TierStanding:
     name: str
     level: int
+    points_in_window: int | None = None  # with tierWindowDays: the points earned in the window
 
 
 @dataclass(frozen=True)
@@ -50,18 +52,21 @@ class Profile:
     pending: list[Pending]
     shortfall: int
     invite_code: str | None = None
+    segment: Segment | None = None
 
 
 def profile_of(account: Account, rules: Rules, today: date) -> Profile:
-    tier, level = tier_of(account.lifetime_earned, rules)
-    upcoming = next_tier(account.lifetime_earned, rules)
+    standing = tier_points(account, rules, today)  # lifetime earned, or the tier window's points
+    tier, level = tier_of(standing, rules)
+    upcoming = next_tier(standing, rules)
+    in_window = standing if rules.tier_window_days is not None else None
     return Profile(
         member_id=account.member_id,
         balance=account.balance,
         lifetime_earned=account.lifetime_earned,
         frozen=account.frozen,
         frozen_reason=account.frozen_reason,
-        tier=TierStanding(tier.name, level),
+        tier=TierStanding(tier.name, level, in_window),
         next_tier=NextTier(upcoming[0].name, upcoming[1]) if upcoming else None,
         streak=current_streak(account, today),
         signed_in_today=account.sign_in_day == today.isoformat(),
@@ -75,4 +80,5 @@ def profile_of(account: Account, rules: Rules, today: date) -> Profile:
         ],
         shortfall=account.shortfall,
         invite_code=account.invite_code,
+        segment=segment_of(account, rules, today),
     )

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from mall.domain.account import Account, Change, debit, ensure_active, settle_expired, tier_of
+from mall.domain.account import Account, Change, debit, ensure_active, settle_expired, tier_of, tier_points
 from mall.domain.calendar import business_day
 from mall.domain.catalog import Product
+from mall.domain.journey import active
 from mall.domain.orders import (
     PAYMENT_WINDOW,
     Order,
@@ -29,13 +30,13 @@ class Redemption:
     per_member_limit: int | None  # the limit the order counts against, if the product has one
 
 
-def check_product(product: Product | None, lifetime_earned: int, rules: Rules) -> Product:
-    """On the shelf, and the member's tier is high enough."""
+def check_product(product: Product | None, standing: int, rules: Rules) -> Product:
+    """On the shelf, and the member's tier (decided by `standing`, see `tier_points`) is high enough."""
     if product is None or not product.on_shelf:
         raise ProductNotFound("no such product on the shelf")
     if product.min_tier:
         levels = {tier.name: level for level, tier in enumerate(rules.tiers, start=1)}
-        if tier_of(lifetime_earned, rules)[1] < levels.get(product.min_tier, len(rules.tiers) + 1):
+        if tier_of(standing, rules)[1] < levels.get(product.min_tier, len(rules.tiers) + 1):
             raise TierRequired(f"requires tier {product.min_tier}")
     return product
 
@@ -52,7 +53,7 @@ def redeem(
     """`already_redeemed`: units of this product the member holds against its per-member limit;
     `product` at its price now (a redemption campaign's, `catalog.priced`)."""
     ensure_active(account)
-    product = check_product(product, account.lifetime_earned, rules)
+    product = check_product(product, tier_points(account, rules, business_day(at, rules.zone)), rules)
     if product.per_member_limit is not None and already_redeemed + quantity > product.per_member_limit:
         raise LimitReached(f"at most {product.per_member_limit} per member")
     if product.stock < quantity:
@@ -62,6 +63,7 @@ def redeem(
     points = product.points_price * quantity
     order_id = new_order_id(at)
     entry = debit(change, points, at, today, source="REDEMPTION", ref=f"ORDER#{order_id}", note=product.name)
+    active(change, today)
     cash = product.cash_price_fen * quantity
     review = needs_review(points, product.review_required, rules.review_above_points)
     status = initial_status(product.type.value, cash, review)

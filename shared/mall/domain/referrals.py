@@ -41,13 +41,14 @@ class Referral:
     inviter_points: int
 
 
-def refer(invitee: Account, inviter: Account, rules: Rules, at: datetime) -> Referral:
+def refer(invitee: Account | Change, inviter: Account, rules: Rules, at: datetime) -> Referral:
     """`referralReward` for each side: the new member's outside any cap, the inviter's inside the
-    inviter's daily cap; a frozen inviter earns nothing (the new member still does)."""
+    inviter's daily cap; a frozen inviter earns nothing (the new member still does). `invitee` may be
+    the opening change already (with its welcome bonus): the reward is added to it."""
     today = business_day(at, rules.zone)
     expires = expiry_day(today, rules)
-    ref = f"{SOURCE}#{invitee.member_id}"
-    joined = Change(invitee)
+    joined = invitee if isinstance(invitee, Change) else Change(invitee)
+    ref = f"{SOURCE}#{joined.account.member_id}"
     credit(
         joined,
         rules.referral_reward,

@@ -88,7 +88,15 @@ def reverse(
         drop_pending(change, points, purchase.available_on, purchase.expires_on)
     else:
         shortfall = take_back(
-            change, points, purchase.expires_on, at, today, source=RETURN_SOURCE, ref=ref, note=reason
+            change,
+            points,
+            purchase.expires_on,
+            at,
+            today,
+            source=RETURN_SOURCE,
+            ref=ref,
+            note=reason,
+            earned_on=purchase.available_on,
         )
     after = replace(purchase, refunded_fen=refunded, reversed=purchase.reversed + points)
     return Reversal(change, after, ReversalResult(points, change.account.balance, shortfall))

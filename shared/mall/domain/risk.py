@@ -17,6 +17,7 @@ from mall.domain.rules import RiskPolicy
 
 RISK_AUTO_FREEZE = "RISK_AUTO_FREEZE"
 PURCHASE_SOURCE = "PURCHASE"
+FIRST_PURCHASE_SOURCE = "FIRST_PURCHASE"
 POINTS, REDEMPTIONS = "points", "redemptions"
 BUCKETS_PER_WINDOW = 12
 
@@ -42,7 +43,8 @@ def new_event_id(at: datetime) -> str:
 
 def non_purchase_points(change: Change) -> int:
     """Points this change earns from anything but purchases (tasks, campaigns, sign-in, referral, draws)."""
-    return sum(e.delta for e in change.entries if e.type is EntryType.EARN and e.source != PURCHASE_SOURCE)
+    purchases = (PURCHASE_SOURCE, FIRST_PURCHASE_SOURCE)  # a first purchase is a purchase, multiplied
+    return sum(e.delta for e in change.entries if e.type is EntryType.EARN and e.source not in purchases)
 
 
 def _bucket_start(minute: int, policy: RiskPolicy) -> int:

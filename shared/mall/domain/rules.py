@@ -89,6 +89,15 @@ class Rules(CamelModel):
     # Points for each side when a login with an invite code opens an account (the inviter's count
     # toward the inviter's daily cap).
     referral_reward: int = Field(default=100, ge=0, le=1_000_000)
+    # Member journey: points when an account opens, and the first purchase's multiplier (after the tier's).
+    welcome_bonus: int = Field(default=0, ge=0, le=1_000_000)
+    first_purchase_multiplier: float = Field(default=1, gt=0, le=100)
+    # Tiers by the points earned in the last N business days (null: by lifetime earned).
+    tier_window_days: int | None = Field(default=None, ge=1, le=366)
+    # No earn, sign-in or redemption for this many business days: dormant (at least 7, so a member
+    # opened in the last 7 days, segment NEW, is never dormant too).
+    dormant_days: int = Field(default=90, ge=7, le=3650)
+    wake_up_bonus: int = Field(default=0, ge=0, le=1_000_000)
     expiry: Expiry = Field(default_factory=lambda: RollingExpiry(mode="ROLLING", days=365))
     reminder_days: int = Field(default=7, ge=0, le=365)
     rate_limits: RateLimits = Field(default_factory=RateLimits)

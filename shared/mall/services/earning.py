@@ -16,7 +16,7 @@ from mall.domain.earning import EarnKind, EarnOutcome, EarnResult, SignInResult,
 from mall.domain.reversal import Purchase
 from mall.domain.risk import observe
 from mall.errors import DomainError
-from mall.services import rate_limits
+from mall.services import rate_limits, tasks
 from mall.services.accounts import load_existing
 from mall.services.campaigns import in_force
 from mall.services.idempotent import replay
@@ -33,9 +33,12 @@ class EarnRequest:
     category: str | None = None
     points: int | None = None
     note: str | None = None
+    task_kind: str | None = None  # narrows TASK events to the tasks with the same taskKind
 
     def fingerprint(self) -> str:
-        body = json.dumps(self.__dict__, sort_keys=True, default=str)
+        # Without a taskKind the body hashes as it did before tasks existed (stored events still replay).
+        fields = {k: v for k, v in self.__dict__.items() if k != "task_kind" or v is not None}
+        body = json.dumps(fields, sort_keys=True, default=str)
         return hashlib.sha256(body.encode()).hexdigest()
 
 
@@ -79,6 +82,8 @@ def award(request: EarnRequest) -> EarnResult:
             ref=f"EVENT#{request.event_id}",
             note=request.note,
             campaigns=in_force(),
+            tasks=tasks.defined(),
+            task_kind=request.task_kind,
         )
         observe(outcome.change, rules.risk, now)
         expires = iso(end_of_day(outcome.expires_on, rules.zone)) if outcome.awarded else None
@@ -118,7 +123,7 @@ def daily_sign_in(member_id: str) -> SignInResult:
         rules, now = rules_store.current(), clock.now()
         account = rate_limits.count(load_existing(member_id), Limited.SIGN_IN, rules, now)
         with rate_limits.charged(account):
-            outcome = sign_in(account, rules, now, in_force())
+            outcome = sign_in(account, rules, now, in_force(), tasks.defined())
             observe(outcome.change, rules.risk, now)
             accounts.write_change(outcome.change, rules.zone)
         balance = outcome.change.account.balance

@@ -8,7 +8,8 @@ from mall import clock
 from mall.data import accounts, referrals, rules_store
 from mall.data.retry import until_decided
 from mall.domain.account import Account
-from mall.domain.calendar import iso
+from mall.domain.calendar import business_day, iso
+from mall.domain.journey import opened
 from mall.domain.referrals import new_invite_code, normalised, refer
 from mall.errors import MemberNotFound
 
@@ -24,17 +25,17 @@ def open_member(member_id: str, invite_code: str | None = None, openid: str | No
 
     def attempt() -> str:
         rules, now = rules_store.current(), clock.now()
-        opened = Account(member_id, iso(now.astimezone(rules.zone)), invite_code=new_invite_code())
-        also = referrals.code_part(str(opened.invite_code), member_id)
+        account = Account(member_id, iso(now.astimezone(rules.zone)), invite_code=new_invite_code())
+        opening = opened(account, rules, now, business_day(now, rules.zone))  # counted, welcome bonus
+        also = referrals.code_part(str(account.invite_code), member_id)
         inviter = accounts.load(inviter_id) if inviter_id and code and inviter_id != member_id else None
         if inviter is not None and code is not None:
-            referral = refer(opened, inviter, rules, now)
-            opened = referral.invitee.account
+            referral = refer(opening, inviter, rules, now)
             also.extend(referrals.referral_parts(referral, inviter.member_id, code, rules.zone, now))
         if openid is None:
-            accounts.open_account(opened, also)
+            accounts.open_account(opening, rules.zone, also)
             return member_id
-        return accounts.open_wechat_account(openid, opened, also)
+        return accounts.open_wechat_account(openid, opening, rules.zone, also)
 
     return until_decided(attempt)
 

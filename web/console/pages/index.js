@@ -12,5 +12,6 @@ import products from './products.js';
 import risk from './risk.js';
 import rules from './rules.js';
 import stats from './stats.js';
+import tasks from './tasks.js';
 
-export const PAGES = [products, flashSales, campaigns, draws, orders, members, rules, stats, audit, clients, risk];
+export const PAGES = [products, flashSales, campaigns, draws, tasks, orders, members, rules, stats, audit, clients, risk];

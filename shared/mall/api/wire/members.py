@@ -10,6 +10,7 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 from mall.api.wire.common import ID_PATTERN, WireModel
 from mall.domain.calendar import iso
 from mall.domain.earning import EarnKind, EarnResult, SignInResult
+from mall.domain.journey import Segment
 from mall.domain.ledger import LedgerEntry
 from mall.domain.members import Adjusted
 from mall.domain.notifications import Notification
@@ -40,6 +41,9 @@ class LoginView(WireModel):
 class TierView(WireModel):
     name: str
     level: int
+    points_in_window: int | None = Field(
+        default=None, description="with the rules' tierWindowDays: points earned in the window (else null)"
+    )
 
 
 class NextTierView(WireModel):
@@ -86,7 +90,7 @@ class ProfileView(WireModel):
             "balance": p.balance,
             "lifetime_earned": p.lifetime_earned,
             "frozen": p.frozen,
-            "tier": TierView(name=p.tier.name, level=p.tier.level),
+            "tier": TierView(name=p.tier.name, level=p.tier.level, points_in_window=p.tier.points_in_window),
             "next_tier": NextTierView(name=p.next_tier.name, points_needed=p.next_tier.points_needed)
             if p.next_tier
             else None,
@@ -104,10 +108,14 @@ class ProfileView(WireModel):
 
 class AdminProfileView(ProfileView):
     frozen_reason: str | None
+    segment: Segment | None = Field(
+        description="NEW, ACTIVE or DORMANT (null for an account opened before segments were kept)"
+    )
 
     @classmethod
     def of(cls, profile: Profile) -> Self:
-        return cls.model_validate(cls.fields_of(profile) | {"frozen_reason": profile.frozen_reason})
+        extra = {"frozen_reason": profile.frozen_reason, "segment": profile.segment}
+        return cls.model_validate(cls.fields_of(profile) | extra)
 
 
 class LedgerEntryView(WireModel):
@@ -162,6 +170,11 @@ class EarnBody(WireModel):
     category: str | None = Field(default=None, min_length=1, max_length=64)
     points: int | None = Field(default=None, ge=1, le=10_000_000, strict=True)
     note: str | None = Field(default=None, max_length=256)
+    task_kind: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9_-]{1,32}$",
+        description="with kind TASK: which tasks with progress it counts toward (e.g. SURVEY, SHARE)",
+    )
 
     @model_validator(mode="after")
     def _amount_or_points(self) -> Self:
@@ -169,6 +182,8 @@ class EarnBody(WireModel):
             raise ValueError("amountFen is required for kind PURCHASE")
         if self.kind is not EarnKind.PURCHASE and self.points is None:
             raise ValueError(f"points is required for kind {self.kind.value}")
+        if self.task_kind is not None and self.kind is not EarnKind.TASK:
+            raise ValueError("taskKind: only an event of kind TASK carries a taskKind")
         return self
 
 
