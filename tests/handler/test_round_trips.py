@@ -79,10 +79,11 @@ def test_a_reversal_reads_once_and_writes_once(invoke: Invoke, tokens: Tokens, m
     assert dict(meter.calls) == {"BatchGetItem": 1, "GetItem": 1, "TransactWriteItems": 1}
 
 
-def test_what_rate_limits_cost(invoke: Invoke, tokens: Tokens, meter: Meter) -> None:
+def test_what_rate_limits_cost(clock: Clock, invoke: Invoke, tokens: Tokens, meter: Meter) -> None:
     """The count rides on the write a request makes anyway; a refused request pays one UpdateItem of its
     own; a rate-limited one is answered from the read alone. A claim writes the count as one more part
     of the transaction it makes anyway."""
+    clock.set("2026-03-02T10:00:05+08:00")  # all in one minute (the counts start again at the next)
     alice = tokens.member("alice")
     admin = tokens.admin()
     invoke("sign_in", "POST", "/sign-in", token=tokens.member("warm"))  # rules now cached

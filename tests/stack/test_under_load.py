@@ -231,7 +231,9 @@ def test_two_functions_alternating_under_concurrency_keep_their_warm_workers(sta
 
 def test_waiting_requests_are_served_in_arrival_order(stack: Stack) -> None:
     """SlowFunction is at its cap of 2 while five more requests arrive one by one; they start in the
-    order they arrived (each is seen waiting before the next is sent)."""
+    order they arrived (each is seen waiting before the next is sent). The blockers end 0.6 s apart, so
+    the waiting requests are served one after another by the environment freed first: two started in
+    parallel environments could record their start times a fraction of a millisecond out of order."""
 
     def slow(seconds: float) -> dict[str, Any]:
         response = requests.get(stack.url + "/slow", params={"sleep": str(seconds)}, timeout=30)
@@ -248,7 +250,7 @@ def test_waiting_requests_are_served_in_arrival_order(stack: Stack) -> None:
         raise AssertionError(f"SlowFunction never had {busy} busy and {waiting} waiting: {slow_status}")
 
     with ThreadPoolExecutor(7) as threads:
-        blockers = [threads.submit(slow, 0.9) for _ in range(2)]
+        blockers = [threads.submit(slow, seconds) for seconds in (0.9, 1.5)]
         until(busy=2, waiting=0)
         queued = []
         for arrived in range(1, 6):
