@@ -11,29 +11,11 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-import requests
 
 from local_stack.local_server import running_stack
+from tests.stack.http_client import StackApi
 
-
-class Api:
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.http = requests.Session()
-        self.http.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=64))
-
-    def call(
-        self, method: str, path: str, body: Any = None, token: str | None = None, **headers: str
-    ) -> tuple[int, Any]:
-        if token:
-            headers["authorization"] = f"Bearer {token}"
-        response = self.http.request(method, self.url + path, json=body, headers=headers, timeout=60)
-        return response.status_code, response.json() if response.content else None
-
-    def login(self, code: str) -> str:
-        status, body = self.call("POST", "/auth/login", {"code": code})
-        assert status == 200, body
-        return str(body["token"])
+Api = StackApi
 
 
 @pytest.fixture(scope="module")

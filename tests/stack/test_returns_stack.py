@@ -10,36 +10,16 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import requests
 
 from local_stack.local_server import running_stack
+from tests.stack.http_client import StackApi
 
 DAY = "2031-04-10"
 LAG_LIMIT_SECONDS = 10.0
 RULES_CACHE_SECONDS = 1.0  # the local stack's rules cache
 
 
-class Api:
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.http = requests.Session()
-
-    def call(
-        self, method: str, path: str, body: Any = None, token: str | None = None, **headers: str
-    ) -> tuple[int, Any]:
-        if token:
-            headers["authorization"] = f"Bearer {token}"
-        response = self.http.request(method, self.url + path, json=body, headers=headers, timeout=60)
-        return response.status_code, response.json() if response.content else None
-
-    def ok(self, method: str, path: str, body: Any = None, token: str | None = None, **headers: str) -> Any:
-        status, answer = self.call(method, path, body, token, **headers)
-        assert status in (200, 201), (method, path, status, answer)
-        return answer
-
-    def login(self, code: str) -> str:
-        return str(self.ok("POST", "/auth/login", {"code": code})["token"])
-
+class Api(StackApi):
     def at(self, when: str) -> None:
         self.ok("POST", "/_local/clock", {"now": when})
 

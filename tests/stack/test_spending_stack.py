@@ -12,37 +12,19 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-import requests
 
 from local_stack.local_server import running_stack
+from tests.stack.http_client import StackApi
 
 DAY = "2031-05-14"
 NOW = f"{DAY}T10:00:00+08:00"
 LAG_LIMIT_SECONDS = 10.0  # the contract: asynchronous reads reflect a write within 10 seconds
 
 
-class Api:
+class Api(StackApi):
     def __init__(self, url: str) -> None:
-        self.url = url
-        self.http = requests.Session()
-        self.http.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=64))
+        super().__init__(url)
         self.members: set[str] = set()
-
-    def call(
-        self, method: str, path: str, body: Any = None, token: str | None = None, **headers: str
-    ) -> tuple[int, Any]:
-        if token:
-            headers["authorization"] = f"Bearer {token}"
-        response = self.http.request(method, self.url + path, json=body, headers=headers, timeout=60)
-        return response.status_code, response.json() if response.content else None
-
-    def ok(self, method: str, path: str, body: Any = None, token: str | None = None, **headers: str) -> Any:
-        status, answer = self.call(method, path, body, token, **headers)
-        assert status in (200, 201), (method, path, status, answer)
-        return answer
-
-    def login(self, code: str) -> str:
-        return str(self.ok("POST", "/auth/login", {"code": code})["token"])
 
     def member(self, prefix: str, points: int) -> tuple[str, str]:
         """A new member holding `points` (one purchase of as many yuan)."""
