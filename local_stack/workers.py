@@ -250,15 +250,8 @@ class WorkerPool:
                     fn.starting -= 1
                     fn.provisioned -= 1
                 continue
-            with self._lock:
-                closed = self._closed
-                if not closed:
-                    fn.starting -= 1
-                    starts = self._place_locked(worker, fn)
-            if closed:
-                worker.kill()
+            if not self._place_started(worker, fn):
                 raise PoolClosed
-            self._begin(starts)
         if failure is not None:
             raise failure
         return room
@@ -360,6 +353,20 @@ class WorkerPool:
         ]
         return min(candidates, key=lambda w: w.last_used, default=None)
 
+    def _place_started(self, worker: _Worker, fn: _Function) -> bool:
+        """Hand a newly started environment to its function; False (and the environment killed) if the
+        pool closed while it started."""
+        with self._lock:
+            closed = self._closed
+            if not closed:
+                fn.starting -= 1
+                starts = self._place_locked(worker, fn)
+        if closed:
+            worker.kill()
+            return False
+        self._begin(starts)
+        return True
+
     def _place_locked(self, worker: _Worker, fn: _Function) -> list[_Start]:
         """A free environment serves the oldest waiter of its function, or waits idle for the next one."""
         worker.last_used = time.monotonic()
@@ -424,15 +431,7 @@ class WorkerPool:
                 waiter.error = exc
                 waiter.ready.set()
             return
-        with self._lock:
-            closed = self._closed
-            if not closed:
-                fn.starting -= 1
-                starts = self._place_locked(worker, fn)
-        if closed:
-            worker.kill()
-            return
-        self._begin(starts)
+        self._place_started(worker, fn)
 
     def _start(self, start: _Start) -> _Worker:
         """Spawn one environment and run its init phase (import the handler); raises WorkerLost."""
