@@ -24,6 +24,22 @@ def api() -> Iterator[Api]:
         yield Api(stack.url)
 
 
+def put_product(api: Api, admin: str, sku: str, stock: int, name: str = "Cup") -> None:
+    """A physical product at 100 points on the shelf."""
+    product = {"name": name, "category": "home", "type": "PHYSICAL", "pointsPrice": 100}
+    product |= {"cashPriceFen": 0, "stock": stock, "status": "ON_SHELF"}
+    assert api.call("PUT", f"/admin/products/{sku}", product, admin)[0] == 200
+
+
+def members_with_points(api: Api, shop: str, members: list[str], fen: int, event: str) -> dict[str, str]:
+    """Each member logged in (their token) and credited with a purchase of `fen`."""
+    tokens = {m: api.login(f"dev:{m}") for m in members}
+    for m in members:
+        earn = {"memberId": m, "eventId": f"{event}-{m}", "kind": "PURCHASE", "amountFen": fen}
+        assert api.call("POST", "/earn", earn, shop)[0] == 200
+    return tokens
+
+
 def race(count: int, fn: Callable[[int], tuple[int, Any]]) -> list[tuple[int, Any]]:
     with ThreadPoolExecutor(max_workers=count) as pool:
         return list(pool.map(fn, range(count)))
@@ -57,21 +73,9 @@ def test_twenty_members_race_for_five_units(api: Api) -> None:
     run = uuid.uuid4().hex[:8]
     admin, shop = api.login("dev-admin:ops"), api.login("dev-service:shop")
     sku = f"hot-{run}"
-    product = {
-        "name": "Hot item",
-        "category": "rush",
-        "type": "PHYSICAL",
-        "pointsPrice": 100,
-        "cashPriceFen": 0,
-        "stock": 5,
-        "status": "ON_SHELF",
-    }
-    assert api.call("PUT", f"/admin/products/{sku}", product, admin)[0] == 200
+    put_product(api, admin, sku, stock=5, name="Hot item")
     members = [f"r{run}m{i}" for i in range(20)]
-    tokens = {m: api.login(f"dev:{m}") for m in members}
-    for m in members:
-        earn = {"memberId": m, "eventId": f"seed-{m}", "kind": "PURCHASE", "amountFen": 20_000}
-        assert api.call("POST", "/earn", earn, shop)[0] == 200
+    tokens = members_with_points(api, shop, members, 20_000, "seed")
 
     def redeem(i: int) -> tuple[int, Any]:
         m = members[i]
@@ -258,21 +262,9 @@ def test_a_reversal_racing_a_redemption_never_drives_the_balance_below_zero(api:
     run = uuid.uuid4().hex[:8]
     admin, shop = api.login("dev-admin:ops"), api.login("dev-service:shop")
     sku = f"race-{run}"
-    product = {
-        "name": "Race cup",
-        "category": "home",
-        "type": "PHYSICAL",
-        "pointsPrice": 100,
-        "cashPriceFen": 0,
-        "stock": 100,
-        "status": "ON_SHELF",
-    }
-    assert api.call("PUT", f"/admin/products/{sku}", product, admin)[0] == 200
+    put_product(api, admin, sku, stock=100, name="Race cup")
     members = [f"rr{run}m{i}" for i in range(10)]
-    tokens = {m: api.login(f"dev:{m}") for m in members}
-    for m in members:
-        earn = {"memberId": m, "eventId": f"buy-{m}", "kind": "PURCHASE", "amountFen": 10_000}
-        assert api.call("POST", "/earn", earn, shop)[0] == 200
+    tokens = members_with_points(api, shop, members, 10_000, "buy")
 
     def one(i: int) -> tuple[int, Any]:
         m = members[i // 2]
